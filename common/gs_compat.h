@@ -27,6 +27,18 @@ typedef _Bool bool;
 #define GS_INLINE static inline
 #endif
 
+/*
+ * Loop unrolling hint: the BPF verifier wants bounded loops unrolled (clang),
+ * and gcc rejects clang's spelling under -Werror=unknown-pragmas.
+ */
+#if defined(__clang__)
+#define GS_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define GS_UNROLL _Pragma("GCC unroll 16")
+#else
+#define GS_UNROLL
+#endif
+
 #define GS_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

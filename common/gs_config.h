@@ -5,9 +5,9 @@
  *
  * Errors name the file, the field path and what is wrong, e.g.
  *   gsteer.json: target_groups[0].appliances[2].weight: must be an integer
- *   from 1 to 1000, got -3
- * Unknown keys are errors.  Defaults live in gs_config.c (gs_config_defaults
- * and friends) and are listed in docs/configuration.md.
+ *   from 1 to 1000 (got -3)
+ * Unknown keys are errors.  Defaults live in gs_config.c (its "defaults"
+ * section) and are listed in docs/configuration.md.
  */
 #ifndef GS_CONFIG_H
 #define GS_CONFIG_H

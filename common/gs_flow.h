@@ -51,7 +51,7 @@ struct gs_flow_key {
 	uint32_t vni;
 	uint32_t endpoint_id_lo; /* 0/0 when the listener does not scope by it */
 	uint32_t endpoint_id_hi;
-	uint16_t listener; /* listener index: separate fleets never share flows */
+	uint16_t group; /* target group index: separate fleets never share flows */
 	uint8_t proto;
 	uint8_t family;
 };
@@ -120,7 +120,7 @@ GS_INLINE int gs_endpoint_cmp(const uint8_t *a, uint16_t aport,
 {
 	int i;
 
-#pragma unroll
+	GS_UNROLL
 	for (i = 0; i < 16; i++) {
 		if (a[i] != b[i])
 			return a[i] < b[i] ? -1 : 1;
@@ -131,14 +131,14 @@ GS_INLINE int gs_endpoint_cmp(const uint8_t *a, uint16_t aport,
 }
 
 /*
- * Build the canonical key of @t for @mode, scoped by @vni, @listener and
- * (when the listener scopes by it, else pass 0) @endpoint_id.
+ * Build the canonical key of @t for @mode, scoped by @vni, target @group and
+ * (when the group scopes by it, else pass 0) @endpoint_id.
  * Returns GS_DIR_LO_TO_HI or GS_DIR_HI_TO_LO: which way @t travels.
  */
 GS_INLINE int gs_flow_key_build(struct gs_flow_key *key,
 				const struct gs_tuple *t,
 				enum gs_stickiness mode, uint32_t vni,
-				uint16_t listener, uint64_t endpoint_id)
+				uint16_t group, uint64_t endpoint_id)
 {
 	uint16_t sport = t->sport, dport = t->dport;
 	uint8_t proto = t->proto;
@@ -153,7 +153,7 @@ GS_INLINE int gs_flow_key_build(struct gs_flow_key *key,
 
 	dir = gs_endpoint_cmp(t->src, sport, t->dst, dport) <= 0 ?
 		      GS_DIR_LO_TO_HI : GS_DIR_HI_TO_LO;
-#pragma unroll
+	GS_UNROLL
 	for (i = 0; i < 16; i++) {
 		key->addr_lo[i] = dir == GS_DIR_LO_TO_HI ? t->src[i] : t->dst[i];
 		key->addr_hi[i] = dir == GS_DIR_LO_TO_HI ? t->dst[i] : t->src[i];
@@ -163,7 +163,7 @@ GS_INLINE int gs_flow_key_build(struct gs_flow_key *key,
 	key->vni = vni & 0xFFFFFFu;
 	key->endpoint_id_lo = (uint32_t)endpoint_id;
 	key->endpoint_id_hi = (uint32_t)(endpoint_id >> 32);
-	key->listener = listener;
+	key->group = group;
 	key->proto = proto;
 	key->family = t->family;
 	return dir;

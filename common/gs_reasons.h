@@ -56,6 +56,7 @@
 	X(NO_HEALTHY_APPLIANCE, "no_healthy_appliance")                       \
 	X(FLOW_NOT_SERVED, "flow_not_served")                                 \
 	X(SOURCE_FLOW_LIMIT, "source_flow_limit")                             \
+	X(FLOW_TABLE_FULL, "flow_table_full")                                 \
 	X(FRAG_NO_FIRST, "frag_no_first")                                     \
 	X(FRAG_TABLE_FULL, "frag_table_full")                                 \
 	X(NEIGH_UNRESOLVED, "neigh_unresolved")                               \
@@ -67,7 +68,11 @@
 	X(ARP_IGNORED, "arp_ignored")                                         \
 	X(ICMP_IGNORED, "icmp_ignored")                                       \
 	X(PROBE_UNKNOWN, "probe_unknown")                                     \
-	X(CONTROL_QUEUE_FULL, "control_queue_full")
+	X(CONTROL_QUEUE_FULL, "control_queue_full")                           \
+	X(ARP_MALFORMED, "arp_malformed")                                     \
+	X(NDP_BAD_HOP_LIMIT, "ndp_bad_hop_limit")                             \
+	X(NDP_MALFORMED, "ndp_malformed")                                     \
+	X(ICMP_BAD_CHECKSUM, "icmp_bad_checksum")
 
 #define GS_REASON_ENUM_(sym, name) GS_R_##sym,
 
