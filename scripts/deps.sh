@@ -10,8 +10,8 @@ packages=(
 	libcunit1-dev libjansson-dev libpcap-dev libmicrohttpd-dev
 	linux-libc-dev
 	# tests and demo: namespaces, packet tools, a third-party dissector
-	iproute2 iputils-ping tcpdump tshark python3 python3-scapy
-	procps psmisc util-linux curl netcat-openbsd
+	iproute2 ethtool tcpdump tshark python3 python3-scapy
+	procps psmisc util-linux curl
 	# plots for the demo and the benchmarks
 	gnuplot-nox
 	# sanitizer and fuzzer runtimes for clang

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-packet pipeline (see pipeline.h).  Never logs, never blocks, never
+ * exits: every packet that is not forwarded is counted under its reason.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "flow_table.h"
+#include "gs_encap.h"
+#include "gs_maglev.h"
+#include "neigh.h"
+#include "pipeline.h"
+
+/* what the classifier learnt about one received GENEVE packet */
+struct pkt_ctx {
+	struct gs_eth eth;
+	struct gs_ip outer;
+	struct gs_geneve gnv;
+	struct gs_inner inner;
+	const uint8_t *opts;  /* the received option area */
+	uint16_t inner_off;   /* from the start of the frame */
+	uint16_t rx_port;
+};
+
+static inline void drop(struct gs_worker *w, struct rte_mbuf *m, enum gs_reason r)
+{
+	w->stats.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline bool addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family)
+{
+	return memcmp(a, b, family == GS_AF_INET ? 4 : 16) == 0;
+}
+
+static bool is_local(const struct gs_dp *dp, const struct gs_ip *ip)
+{
+	for (uint32_t i = 0; i < dp->n_local; i++)
+		if (dp->local[i].family == ip->family &&
+		    addr_eq(dp->local[i].a, ip->dst, ip->family))
+			return true;
+	return false;
+}
+
+static int find_listener(const struct gs_dp *dp, const struct gs_ip *ip)
+{
+	for (uint32_t l = 0; l < dp->cfg->n_listeners; l++) {
+		const struct gs_ipaddr *a = &dp->cfg->listeners[l].address;
+
+		if (a->family == ip->family && addr_eq(a->a, ip->dst, ip->family))
+			return (int)l;
+	}
+	return -1;
+}
+
+static bool upstream_allowed(const struct gs_listener_cfg *l, const struct gs_ip *ip)
+{
+	struct gs_ipaddr src = { .family = ip->family };
+
+	memcpy(src.a, ip->src, sizeof(src.a));
+	for (uint32_t i = 0; i < l->n_upstreams; i++)
+		if (gs_prefix_contains(&l->upstreams[i], &src))
+			return true;
+	return false;
+}
+
+/* NDP goes to solicited-node multicast, not to our unicast address */
+static bool is_ndp_multicast(const struct gs_ip *ip)
+{
+	return ip->family == GS_AF_INET6 && ip->dst[0] == 0xff &&
+	       ip->proto == GS_IPPROTO_ICMPV6;
+}
+
+/* ---- fragments: shallow virtual reassembly ----------------------------- */
+
+static uint32_t frag_slot(const struct gs_worker *w, const struct gs_ip *ip)
+{
+	uint32_t k[13] = { 0 };
+
+	memcpy(k, ip->src, 16);
+	memcpy(k + 4, ip->dst, 16);
+	k[8] = ip->frag_id;
+	k[9] = ip->proto;
+	k[10] = ip->family;
+	return gs_jhash_13words(k, 0) & w->frag_mask;
+}
+
+static bool frag_match(const struct gs_frag_entry *e, const struct gs_ip *ip)
+{
+	return e->in_use && e->id == ip->frag_id && e->proto == ip->proto &&
+	       e->family == ip->family && memcmp(e->src, ip->src, 16) == 0 &&
+	       memcmp(e->dst, ip->dst, 16) == 0;
+}
+
+/* the first fragment carries the ports: remember them for the others */
+static void frag_note_first(struct gs_worker *w, const struct gs_inner *in,
+			    uint32_t now_ms)
+{
+	struct gs_frag_entry *e = &w->frags[frag_slot(w, &in->ip)];
+
+	/* direct-mapped: a collision replaces the older datagram */
+	e->in_use = true;
+	e->expires_ms = now_ms + GS_FRAG_TTL_MS;
+	memcpy(e->src, in->ip.src, 16);
+	memcpy(e->dst, in->ip.dst, 16);
+	e->id = in->ip.frag_id;
+	e->proto = in->ip.proto;
+	e->family = in->ip.family;
+	e->sport = in->tuple.sport;
+	e->dport = in->tuple.dport;
+}
+
+static bool frag_find_ports(struct gs_worker *w, struct gs_inner *in, uint32_t now_ms)
+{
+	struct gs_frag_entry *e = &w->frags[frag_slot(w, &in->ip)];
+
+	if (!frag_match(e, &in->ip) || (int32_t)(now_ms - (uint32_t)e->expires_ms) > 0)
+		return false;
+	in->tuple.sport = e->sport;
+	in->tuple.dport = e->dport;
+	in->has_ports = true;
+	return true;
+}
+
+static void frag_hold(struct gs_worker *w, struct rte_mbuf *m, uint32_t now_ms)
+{
+	if (w->n_frag_hold == GS_FRAG_HOLD_MAX) {
+		drop(w, m, GS_R_FRAG_TABLE_FULL);
+		return;
+	}
+	w->frag_hold[w->n_frag_hold].m = m;
+	w->frag_hold[w->n_frag_hold].expires_ms = now_ms + GS_FRAG_HOLD_MS;
+	w->n_frag_hold++;
+}
+
+void gs_pipeline_expire_frags(struct gs_worker *w, uint32_t now_ms)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < w->n_frag_hold; i++) {
+		if ((int32_t)(now_ms - (uint32_t)w->frag_hold[i].expires_ms) >= 0)
+			drop(w, w->frag_hold[i].m, GS_R_FRAG_NO_FIRST);
+		else
+			w->frag_hold[kept++] = w->frag_hold[i];
+	}
+	w->n_frag_hold = kept;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static inline void tx_add(struct gs_tx *tx, struct rte_mbuf *m, uint16_t port)
+{
+	m->port = port;
+	tx->pkts[port][tx->n[port]++] = m;
+}
+
+/*
+ * Replace the outer headers of @m (everything before the inner packet) by
+ * those @e and @os describe, in the mbuf's headroom; the inner packet is
+ * neither moved nor changed.
+ */
+static enum gs_reason reencap(struct rte_mbuf *m, uint16_t inner_off,
+			      struct gs_encap *e, const struct gs_opts_spec *os)
+{
+	uint8_t opts[GS_GENEVE_MAX_OPTS_LEN];
+	uint32_t hlen;
+	uint8_t *hdr;
+	int olen;
+
+	/* the carried options live in the old header: copy them out first */
+	olen = gs_geneve_opts_write(opts, sizeof(opts), os);
+	if (unlikely(olen < 0))
+		return GS_R_TOO_BIG;
+	e->opts = opts;
+	e->opts_len = (uint16_t)olen;
+	rte_pktmbuf_adj(m, inner_off);
+	e->payload = rte_pktmbuf_mtod(m, const uint8_t *);
+	e->payload_len = rte_pktmbuf_pkt_len(m);
+	hlen = gs_encap_len(e);
+	hdr = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hlen);
+	if (unlikely(!hdr))
+		return GS_R_TOO_BIG;
+	if (unlikely(gs_encap_write(hdr, hlen, e) < 0))
+		return GS_R_TOO_BIG;
+	return GS_R_OK;
+}
+
+/* fill the Ethernet addresses and queue @m, or let the main lcore resolve */
+static void send_via(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+		     uint16_t port, uint32_t neigh, struct gs_tx *tx)
+{
+	const struct gs_port *p = &dp->ports[port];
+	const struct rte_ether_addr *mac = NULL;
+	struct rte_ether_hdr *eh;
+
+	if (unlikely(rte_pktmbuf_pkt_len(m) - GS_ETH_HDR_LEN > p->mtu)) {
+		drop(w, m, GS_R_TOO_BIG);
+		return;
+	}
+	if (likely(neigh != GS_NEIGH_NONE))
+		mac = gs_neigh_mac(dp, neigh);
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy(&p->mac, &eh->src_addr);
+	if (unlikely(!mac)) {
+		m->port = port;
+		gs_dp_to_main(dp, w, m, GS_MSG_RESOLVE);
+		return;
+	}
+	rte_ether_addr_copy(mac, &eh->dst_addr);
+	tx_add(tx, m, port);
+}
+
+/* ---- steering ---------------------------------------------------------- */
+
+static inline uint64_t key_endpoint_id(const struct gs_listener_cfg *l,
+				       const struct gs_geneve *gnv)
+{
+	if (!l->scope_by_endpoint_id)
+		return 0;
+	if (gnv->has_endpoint_id)
+		return gnv->endpoint_id;
+	return l->has_endpoint_id ? l->endpoint_id : 0;
+}
+
+/* the appliance for a new or re-steered flow, or GS_APPLIANCE_NONE */
+static inline uint16_t maglev_pick(const struct gs_group *g, uint32_t hash)
+{
+	const struct gs_group_rt *rt = __atomic_load_n(&g->rt, __ATOMIC_ACQUIRE);
+	uint32_t a;
+
+	if (unlikely(!rt || rt->n_healthy == 0))
+		return GS_APPLIANCE_NONE;
+	a = rt->maglev[gs_maglev_slot(hash, rt->maglev_size)];
+	return a == GS_MAGLEV_NO_BACKEND ? GS_APPLIANCE_NONE : (uint16_t)a;
+}
+
+/* the next hop toward an upstream: the upstream itself, or its gateway;
+ * GS_NEIGH_NONE until the main lcore has an entry for it */
+static void upstream_neigh(const struct gs_dp *dp, struct gs_flow_dir *d)
+{
+	struct gs_ipaddr up, nh;
+	uint8_t src[16];
+
+	up.family = d->flags & GS_FDIR_V6 ? GS_AF_INET6 : GS_AF_INET;
+	memcpy(up.a, d->upstream, 16);
+	if (gs_route(dp, &up, &d->port, &nh, src) == 0)
+		d->neigh = gs_neigh_lookup(dp, d->port, &nh);
+}
+
+static void record_dir(const struct gs_dp *dp, struct gs_flow_dir *d,
+		       const struct pkt_ctx *c, uint8_t listener)
+{
+	memcpy(d->upstream, c->outer.src, 16);
+	d->vni = c->gnv.vni;
+	d->endpoint_id = c->gnv.endpoint_id;
+	d->attachment_id = c->gnv.attachment_id;
+	d->cookie = c->gnv.cookie;
+	d->listener = listener;
+	d->flags = GS_FDIR_SEEN |
+		   (c->gnv.has_endpoint_id ? GS_FDIR_HAS_EID : 0) |
+		   (c->gnv.has_attachment_id ? GS_FDIR_HAS_AID : 0) |
+		   (c->gnv.has_cookie ? GS_FDIR_HAS_COOKIE : 0) |
+		   (c->outer.family == GS_AF_INET6 ? GS_FDIR_V6 : 0);
+	d->neigh = GS_NEIGH_NONE;
+	d->port = c->rx_port;
+	upstream_neigh(dp, d);
+}
+
+static bool dir_matches(const struct gs_flow_dir *d, const struct pkt_ctx *c,
+			uint8_t listener)
+{
+	return (d->flags & GS_FDIR_SEEN) && d->listener == listener &&
+	       d->vni == c->gnv.vni && memcmp(d->upstream, c->outer.src, 16) == 0 &&
+	       d->endpoint_id == c->gnv.endpoint_id &&
+	       d->attachment_id == c->gnv.attachment_id &&
+	       d->cookie == c->gnv.cookie &&
+	       !!(d->flags & GS_FDIR_HAS_EID) == c->gnv.has_endpoint_id &&
+	       !!(d->flags & GS_FDIR_HAS_AID) == c->gnv.has_attachment_id &&
+	       !!(d->flags & GS_FDIR_HAS_COOKIE) == c->gnv.has_cookie;
+}
+
+/* options the received packet carries that gsteer passes on unchanged */
+static void carry_others(struct gs_opts_spec *os, const struct pkt_ctx *c)
+{
+	os->carry_area = c->opts;
+	os->n_carry = c->gnv.n_other;
+	os->carry = c->gnv.other;
+}
+
+static void encap_common(struct gs_encap *e, const struct gs_dp *dp, uint16_t port,
+			 uint32_t hash, const struct pkt_ctx *c)
+{
+	memset(e, 0, sizeof(*e));
+	e->vlan_tci = dp->ports[port].cfg->vlan;
+	e->ttl = GS_DEFAULT_TTL;
+	e->sport = gs_entropy_port(hash);
+	e->dport = GS_GENEVE_UDP_PORT;
+	e->protocol = c->gnv.protocol;
+	e->oam = c->gnv.oam;
+}
+
+/* upstream -> appliance */
+static void to_appliance(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			 const struct pkt_ctx *c, uint16_t a, uint32_t hash,
+			 const struct gs_listener_cfg *l, struct gs_tx *tx)
+{
+	struct gs_appliance *app = &dp->appliances[a];
+	struct gs_appliance_stats *as = &w->app_stats[a];
+	struct gs_opts_spec os = { 0 };
+	struct gs_encap e;
+	enum gs_reason r;
+
+	encap_common(&e, dp, app->port, hash, c);
+	e.family = app->addr.family;
+	memcpy(e.src, app->src, 16);
+	memcpy(e.dst, app->addr.a, 16);
+	e.vni = c->gnv.vni;
+
+	/* the GWLB contract: endpoint and attachment ids (the upstream's own,
+	 * else the listener's), and a cookie naming the flow */
+	os.with_endpoint_id = c->gnv.has_endpoint_id || l->has_endpoint_id;
+	os.endpoint_id = c->gnv.has_endpoint_id ? c->gnv.endpoint_id : l->endpoint_id;
+	os.with_attachment_id = c->gnv.has_attachment_id || l->has_attachment_id;
+	os.attachment_id = c->gnv.has_attachment_id ? c->gnv.attachment_id :
+						      l->attachment_id;
+	os.with_cookie = true;
+	os.cookie = gs_flow_cookie(hash);
+	carry_others(&os, c);
+
+	r = reencap(m, c->inner_off, &e, &os);
+	if (unlikely(r != GS_R_OK)) {
+		drop(w, m, r);
+		return;
+	}
+	as->tx_pkts++;
+	as->tx_bytes += rte_pktmbuf_pkt_len(m);
+	w->stats.to_appliance++;
+	send_via(dp, w, m, app->port, app->neigh, tx);
+}
+
+/* back to the upstream of direction @d (after the appliance, or fail-open) */
+static void to_upstream(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			const struct pkt_ctx *c, struct gs_flow_dir *d, uint32_t hash,
+			struct gs_tx *tx)
+{
+	const struct gs_listener_cfg *l = &dp->cfg->listeners[d->listener];
+	struct gs_opts_spec os = { 0 };
+	struct gs_encap e;
+	enum gs_reason r;
+	uint8_t family = d->flags & GS_FDIR_V6 ? GS_AF_INET6 : GS_AF_INET;
+
+	encap_common(&e, dp, d->port, hash, c);
+	e.family = family;
+	memcpy(e.src, l->address.a, 16);
+	memcpy(e.dst, d->upstream, 16);
+	e.vni = d->vni;
+
+	/* that direction's own options, as its upstream sent them */
+	os.with_endpoint_id = d->flags & GS_FDIR_HAS_EID;
+	os.endpoint_id = d->endpoint_id;
+	os.with_attachment_id = d->flags & GS_FDIR_HAS_AID;
+	os.attachment_id = d->attachment_id;
+	os.with_cookie = d->flags & GS_FDIR_HAS_COOKIE;
+	os.cookie = d->cookie;
+	carry_others(&os, c);
+
+	r = reencap(m, c->inner_off, &e, &os);
+	if (unlikely(r != GS_R_OK)) {
+		drop(w, m, r);
+		return;
+	}
+	w->stats.to_upstream++;
+	if (unlikely(d->neigh == GS_NEIGH_NONE))
+		upstream_neigh(dp, d);
+	send_via(dp, w, m, d->port, d->neigh, tx);
+}
+
+/* ICMP errors travel against the packet they quote */
+static inline int packet_dir(const struct pkt_ctx *c, int key_dir)
+{
+	return c->inner.is_icmp_error ? key_dir ^ 1 : key_dir;
+}
+
+/* fragments after the first borrow its ports; false: @m was consumed */
+static bool resolve_fragment(struct gs_worker *w, struct rte_mbuf *m,
+			     struct pkt_ctx *c, uint32_t now_ms, bool *first)
+{
+	*first = false;
+	if (!c->inner.ip.is_fragment || c->inner.is_icmp_error)
+		return true;
+	if (c->inner.ip.frag_offset == 0) {
+		*first = true;
+		w->stats.frag_first++;
+		frag_note_first(w, &c->inner, now_ms);
+		return true;
+	}
+	if (frag_find_ports(w, &c->inner, now_ms)) {
+		w->stats.frag_followed++;
+		return true;
+	}
+	frag_hold(w, m, now_ms);
+	return false;
+}
+
+static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			  struct pkt_ctx *c, int li, uint32_t now_ms, struct gs_tx *tx)
+{
+	const struct gs_listener_cfg *l = &dp->cfg->listeners[li];
+	uint32_t gi = l->target_group_index;
+	struct gs_group *g = &dp->groups[gi];
+	const struct gs_target_group_cfg *gc = g->cfg;
+	struct gs_flow_key key;
+	struct gs_flow *f;
+	uint32_t hash;
+	uint16_t a;
+	int kdir, d, pos;
+
+	kdir = gs_flow_key_build(&key, &c->inner.tuple, gc->stickiness, c->gnv.vni,
+				 (uint16_t)gi, key_endpoint_id(l, &c->gnv));
+	d = packet_dir(c, kdir);
+	hash = gs_flow_hash(&key, dp->hash_seed);
+
+	pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
+	if (pos >= 0) {
+		f = &dp->flows[pos];
+		a = f->appliance;
+		switch (dp->appliances[a].state) {
+		case GS_APP_HEALTHY:
+		case GS_APP_DRAINING:
+			break;
+		case GS_APP_UNHEALTHY:
+			if (gc->on_unhealthy == GS_NO_REBALANCE)
+				break;
+			/* fall through */
+		case GS_APP_REMOVED:
+			if (dp->appliances[a].state == GS_APP_REMOVED &&
+			    gc->on_deregistration == GS_NO_REBALANCE) {
+				drop(w, m, GS_R_FLOW_NOT_SERVED);
+				return;
+			}
+			a = maglev_pick(g, hash);
+			if (a == GS_APPLIANCE_NONE)
+				goto no_healthy;
+			w->app_stats[f->appliance].moved_out++;
+			w->app_stats[a].new_flows++;
+			w->stats.flows_rebalanced++;
+			f->appliance = a;
+			break;
+		}
+	} else {
+		a = maglev_pick(g, hash);
+		if (a == GS_APPLIANCE_NONE)
+			goto no_healthy;
+		pos = rte_hash_add_key_with_hash(dp->flows_hash, &key, hash);
+		if (unlikely(pos < 0)) {
+			w->stats.flow_table_full++;
+			drop(w, m, GS_R_FLOW_TABLE_FULL);
+			return;
+		}
+		f = &dp->flows[pos];
+		memset(f, 0, sizeof(*f));
+		f->hash = hash;
+		f->appliance = a;
+		f->proto = c->inner.tuple.proto;
+		f->group = (uint8_t)gi;
+		f->created_ms = now_ms;
+		f->live = 1;
+		w->stats.flows_created++;
+		w->app_stats[a].new_flows++;
+	}
+	f->last_seen_ms = now_ms;
+	if (unlikely(!dir_matches(&f->dir[d], c, (uint8_t)li)))
+		record_dir(dp, &f->dir[d], c, (uint8_t)li);
+	to_appliance(dp, w, m, c, a, hash, l, tx);
+	return;
+
+no_healthy:
+	if (gc->no_healthy == GS_FAIL_CLOSED) {
+		drop(w, m, GS_R_NO_HEALTHY_APPLIANCE);
+		return;
+	}
+	{
+		/* fail open: straight back to the upstream, uninspected */
+		struct gs_flow_dir self;
+
+		record_dir(dp, &self, c, (uint8_t)li);
+		w->stats.fail_open++;
+		to_upstream(dp, w, m, c, &self, hash, tx);
+	}
+}
+
+static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			struct pkt_ctx *c, uint16_t a, uint32_t now_ms, struct gs_tx *tx)
+{
+	const struct gs_appliance *app = &dp->appliances[a];
+	const struct gs_group *g = &dp->groups[app->group];
+	struct gs_flow_key key;
+	struct gs_flow_dir *d;
+	struct gs_flow *f;
+	uint64_t eid = 0;
+	uint32_t hash;
+	int kdir, pos;
+
+	/* the appliance returns the options we sent: the endpoint id in them
+	 * is the one the flow key was scoped by */
+	if (c->gnv.has_endpoint_id)
+		eid = c->gnv.endpoint_id;
+	kdir = gs_flow_key_build(&key, &c->inner.tuple, g->cfg->stickiness, c->gnv.vni,
+				 (uint16_t)app->group, eid);
+	hash = gs_flow_hash(&key, dp->hash_seed);
+	pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
+	if (pos < 0 && eid != 0) {
+		/* listeners that do not scope by endpoint id key with 0 */
+		kdir = gs_flow_key_build(&key, &c->inner.tuple, g->cfg->stickiness,
+					 c->gnv.vni, (uint16_t)app->group, 0);
+		hash = gs_flow_hash(&key, dp->hash_seed);
+		pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
+	}
+	if (unlikely(pos < 0)) {
+		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
+		return;
+	}
+	f = &dp->flows[pos];
+	if (unlikely(f->appliance != a)) {
+		drop(w, m, GS_R_RETURN_WRONG_APPLIANCE);
+		return;
+	}
+	d = &f->dir[packet_dir(c, kdir)];
+	if (unlikely(!(d->flags & GS_FDIR_SEEN))) {
+		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
+		return;
+	}
+	f->last_seen_ms = now_ms;
+	w->app_stats[a].rx_pkts++;
+	w->app_stats[a].rx_bytes += rte_pktmbuf_pkt_len(m);
+	w->app_stats[a].last_rx_ms = now_ms;
+	to_upstream(dp, w, m, c, d, hash, tx);
+}
+
+/* ---- classification ---------------------------------------------------- */
+
+static enum gs_reason parse_geneve_frame(struct pkt_ctx *c, const uint8_t *p,
+					 uint32_t len)
+{
+	enum gs_reason r;
+	uint32_t off, udp_len;
+
+	off = c->eth.hdr_len + c->outer.hdr_len;
+	if (c->outer.is_fragment)
+		return GS_R_OUTER_FRAGMENT;
+	if (c->outer.proto != GS_IPPROTO_UDP)
+		return GS_R_OUTER_NOT_GENEVE;
+	if (len < off + GS_UDP_HDR_LEN)
+		return GS_R_L4_TRUNCATED;
+	if (((uint32_t)p[off + 2] << 8 | p[off + 3]) != GS_GENEVE_UDP_PORT)
+		return GS_R_OUTER_NOT_GENEVE;
+	udp_len = (uint32_t)p[off + 4] << 8 | p[off + 5];
+	if (udp_len < GS_UDP_HDR_LEN || off + udp_len > len)
+		return GS_R_UDP_BAD_LENGTH;
+	off += GS_UDP_HDR_LEN;
+	udp_len -= GS_UDP_HDR_LEN;
+	r = gs_parse_geneve(p + off, udp_len, &c->gnv);
+	if (r != GS_R_OK)
+		return r;
+	c->opts = p + off + GS_GENEVE_HDR_LEN;
+	c->inner_off = (uint16_t)(off + c->gnv.hdr_len);
+	return gs_parse_inner(p + c->inner_off, udp_len - c->gnv.hdr_len,
+			      c->gnv.protocol, &c->inner);
+}
+
+static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			uint32_t now_ms, struct gs_tx *tx);
+
+/* the first fragment is through: its held followers can go now */
+static void release_held_fragments(struct gs_dp *dp, struct gs_worker *w,
+				   const struct gs_inner *first, uint32_t now_ms,
+				   struct gs_tx *tx)
+{
+	uint32_t i = 0;
+
+	while (i < w->n_frag_hold) {
+		struct rte_mbuf *m = w->frag_hold[i].m;
+		struct pkt_ctx c;
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+
+		/* held packets parsed fine once; only the datagram id matters */
+		if (gs_parse_eth(p, len, &c.eth) != GS_R_OK ||
+		    gs_parse_ip(p + c.eth.hdr_len, len - c.eth.hdr_len, 0, false,
+				&c.outer) != GS_R_OK ||
+		    parse_geneve_frame(&c, p, len) != GS_R_OK ||
+		    c.inner.ip.frag_id != first->ip.frag_id ||
+		    c.inner.ip.proto != first->ip.proto ||
+		    memcmp(c.inner.ip.src, first->ip.src, 16) != 0 ||
+		    memcmp(c.inner.ip.dst, first->ip.dst, 16) != 0) {
+			i++;
+			continue;
+		}
+		w->frag_hold[i] = w->frag_hold[--w->n_frag_hold];
+		process_one(dp, w, m, now_ms, tx);
+	}
+}
+
+static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			uint32_t now_ms, struct gs_tx *tx)
+{
+	struct pkt_ctx c;
+	const uint8_t *p;
+	enum gs_reason r;
+	uint32_t len;
+	bool first_frag;
+	int li, a;
+
+	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+		drop(w, m, GS_R_NO_MBUF);
+		return;
+	}
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	len = rte_pktmbuf_data_len(m);
+	c.rx_port = m->port;
+
+	r = gs_parse_eth(p, len, &c.eth);
+	if (unlikely(r != GS_R_OK)) {
+		drop(w, m, r);
+		return;
+	}
+	if (c.eth.ethertype == GS_ETHERTYPE_ARP) {
+		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
+		return;
+	}
+	/* the ethertype decides the family: an IPv6 header under 0x0800 (or
+	 * the reverse) is malformed, not a packet of the other family */
+	r = c.eth.ethertype == GS_ETHERTYPE_IPV4 || c.eth.ethertype == GS_ETHERTYPE_IPV6 ?
+		    gs_parse_ip(p + c.eth.hdr_len, len - c.eth.hdr_len,
+				c.eth.ethertype == GS_ETHERTYPE_IPV6 ? GS_AF_INET6 : GS_AF_INET,
+				true, &c.outer) :
+		    GS_R_ETHERTYPE_UNSUPPORTED;
+	if (unlikely(r != GS_R_OK)) {
+		drop(w, m, r);
+		return;
+	}
+	/* Ethernet padding or a trailer after the IP packet is not ours: the
+	 * UDP length is checked against the IP packet, and it is not carried */
+	if (unlikely(len > (uint32_t)c.eth.hdr_len + c.outer.tot_len)) {
+		rte_pktmbuf_trim(m, (uint16_t)(len - c.eth.hdr_len - c.outer.tot_len));
+		len = c.eth.hdr_len + c.outer.tot_len;
+	}
+	if (unlikely(!is_local(dp, &c.outer))) {
+		if (is_ndp_multicast(&c.outer)) {
+			gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
+			return;
+		}
+		drop(w, m, GS_R_NOT_FOR_US);
+		return;
+	}
+	if (c.outer.proto == GS_IPPROTO_ICMP || c.outer.proto == GS_IPPROTO_ICMPV6) {
+		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
+		return;
+	}
+	if (unlikely(c.outer.ttl == 0)) {
+		drop(w, m, GS_R_OUTER_TTL_EXPIRED);
+		return;
+	}
+	r = parse_geneve_frame(&c, p, len);
+	if (unlikely(r != GS_R_OK)) {
+		drop(w, m, r);
+		return;
+	}
+	if (unlikely(c.gnv.has_probe)) {
+		gs_dp_to_main(dp, w, m, GS_MSG_PROBE);
+		return;
+	}
+	if (!resolve_fragment(w, m, &c, now_ms, &first_frag))
+		return;
+
+	a = gs_appliance_lookup_addr(dp, c.outer.src, c.outer.family);
+	if (a >= 0) {
+		return_path(dp, w, m, &c, (uint16_t)a, now_ms, tx);
+	} else {
+		li = find_listener(dp, &c.outer);
+		if (unlikely(li < 0)) {
+			/* GENEVE to a port address from a non-appliance */
+			drop(w, m, GS_R_RETURN_NOT_APPLIANCE);
+			return;
+		}
+		if (unlikely(!upstream_allowed(&dp->cfg->listeners[li], &c.outer))) {
+			drop(w, m, GS_R_UPSTREAM_NOT_ALLOWED);
+			return;
+		}
+		upstream_path(dp, w, m, &c, li, now_ms, tx);
+	}
+	if (first_frag && w->n_frag_hold)
+		release_held_fragments(dp, w, &c.inner, now_ms, tx);
+}
+
+void gs_pipeline_burst(struct gs_dp *dp, struct gs_worker *w,
+		       struct rte_mbuf **pkts, uint16_t n, uint32_t now_ms,
+		       struct gs_tx *tx)
+{
+	w->stats.rx_pkts += n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		process_one(dp, w, pkts[i], now_ms, tx);
+	}
+}

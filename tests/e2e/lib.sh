@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Helpers shared by the end-to-end tests and the demo: start and stop
+# gsteer-dataplane and the reference appliances on the default topology,
+# talk to the control socket, clean up hugepage files of killed processes.
+# Needs: GS_P, GS_BUILD (the meson build dir), GS_TMP (a private temp dir).
+
+. "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
+
+GS_DP_PID=
+GS_APP_PIDS=()
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# one JSON request, one JSON reply, on the data plane's control socket
+gs_ctl() {
+	/usr/bin/python3 - "$GS_TMP/dp.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PY
+}
+
+start_upstream() {
+	topo_start_upstream "$GS_TMP/upstream.log"
+	GS_APP_PIDS+=($!)
+}
+
+start_appliances() {
+	local i
+	for i in $(seq 1 "$GS_N_APPLIANCES"); do
+		topo_ns "a$i" "$GS_BUILD/tests/appliance/gsteer-appliance" \
+			--listen 0.0.0.0 --health-port 80 \
+			--control "$GS_TMP/a$i.sock" --stats-file "$GS_TMP/a$i.stats" \
+			>"$GS_TMP/a$i.log" 2>&1 &
+		GS_APP_PIDS+=($!)
+	done
+	for i in $(seq 1 "$GS_N_APPLIANCES"); do
+		for _ in $(seq 1 50); do [ -S "$GS_TMP/a$i.sock" ] && break; sleep 0.1; done
+		[ -S "$GS_TMP/a$i.sock" ] || fail "appliance a$i did not start: $(cat "$GS_TMP/a$i.log")"
+	done
+}
+
+# one-line command to appliance $1 (1..N)
+app_ctl() {
+	/usr/bin/python3 - "$GS_TMP/a$1.sock" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+end = b"end\n" if sys.argv[2] == "flows" else b"\n"
+while not buf.endswith(end):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+sys.stdout.write(buf.decode())
+PY
+}
+
+# start the data plane on the topology; extra args go to it
+start_dataplane() {
+	topo_config "$GS_TMP/dp.sock" >"$GS_TMP/gsteer.json"
+	"$GS_BUILD/dataplane/gsteer-dataplane" --config "$GS_TMP/gsteer.json" \
+		--stats-file "$GS_TMP/dp.stats" "$@" \
+		-l 0-1 --no-huge -m 512 --no-pci --file-prefix "$GS_P" \
+		>"$GS_TMP/dp.log" 2>&1 &
+	GS_DP_PID=$!
+	for _ in $(seq 1 100); do
+		[ -S "$GS_TMP/dp.sock" ] && gs_ctl '{"cmd":"ping"}' >/dev/null 2>&1 && return 0
+		kill -0 "$GS_DP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$GS_TMP/dp.log" >&2
+	fail "gsteer-dataplane did not come up"
+}
+
+stop_dataplane() {
+	[ -n "$GS_DP_PID" ] || return 0
+	kill -TERM "$GS_DP_PID" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$GS_DP_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$GS_DP_PID" 2>/dev/null
+	wait "$GS_DP_PID" 2>/dev/null
+	GS_DP_PID=
+	# a killed DPDK process leaves its runtime files behind
+	rm -rf "/var/run/dpdk/$GS_P" /dev/hugepages/"$GS_P"map_* 2>/dev/null
+}
+
+stop_all() {
+	stop_dataplane
+	local p
+	for p in "${GS_APP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${GS_APP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	GS_APP_PIDS=()
+	topo_down
+}
