@@ -127,6 +127,19 @@ static void write_stats_file(struct gs_dp *dp, const char *path)
 	free(apps);
 }
 
+/* settings the loader accepts but this data plane does not act on yet */
+static void warn_unimplemented(const struct gs_config *cfg)
+{
+	for (uint32_t g = 0; g < cfg->n_groups; g++)
+		if (cfg->groups[g].tcp_reset_on_unserved)
+			fprintf(stderr, "gsteer-dataplane: warning: target_groups[%u].tcp_reset_on_unserved: not implemented yet, no resets are sent\n",
+				g);
+	for (uint32_t l = 0; l < cfg->n_listeners; l++)
+		if (cfg->listeners[l].max_flows_per_source)
+			fprintf(stderr, "gsteer-dataplane: warning: listeners[%u].max_flows_per_source: not implemented yet, no limit applies\n",
+				l);
+}
+
 static uint64_t total_rx(const struct gs_dp *dp)
 {
 	uint64_t n = 0;
@@ -184,6 +197,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gsteer-dataplane: %s\n", err);
 		return 2;
 	}
+	warn_unimplemented(cfg);
 	if (!has_lcores && cfg->dataplane.lcores[0]) {
 		snprintf(lcores_arg, sizeof(lcores_arg), "%s", cfg->dataplane.lcores);
 		eal_argv[eal_argc++] = "-l";

@@ -11,7 +11,7 @@ packages=(
 	linux-libc-dev
 	# tests and demo: namespaces, packet tools, a third-party dissector
 	iproute2 ethtool tcpdump tshark python3 python3-scapy
-	procps psmisc util-linux curl
+	procps psmisc util-linux curl bc
 	# plots for the demo and the benchmarks
 	gnuplot-nox
 	# sanitizer and fuzzer runtimes for clang
