@@ -37,7 +37,7 @@ print("%s  " % time.strftime("%H:%M:%S") + "  ".join(
 }
 
 echo "== traffic: 60 TCP connections and 30 UDP flows from host a to host b, 8 s"
-topo_ns ha python3 tests/e2e/flows.py run 192.168.2.2 5001 60 30 8 2000000 >"$GS_TMP/flows.json" &
+topo_ns ha python3 tests/e2e/flows.py run 192.168.2.2 5001 60 30 8 300000 >"$GS_TMP/flows.json" &
 flows_pid=$!
 for t in $(seq 1 10); do
 	sleep 1
