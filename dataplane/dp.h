@@ -135,13 +135,18 @@ struct gs_worker_stats {
 	uint64_t drops[GS_R_COUNT];
 };
 
-struct gs_frag_entry {
-	uint64_t expires_ms;
+/* which datagram a fragment belongs to */
+struct gs_frag_id {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint32_t id;
 	uint8_t proto;
 	uint8_t family;
+};
+
+struct gs_frag_entry {
+	uint64_t expires_ms;
+	struct gs_frag_id fid;
 	uint16_t sport;
 	uint16_t dport;
 	bool in_use;
@@ -150,6 +155,7 @@ struct gs_frag_entry {
 struct gs_frag_hold {
 	struct rte_mbuf *m;
 	uint64_t expires_ms;
+	struct gs_frag_id fid; /* matched against first fragments as they pass */
 };
 
 struct gs_worker {

@@ -77,48 +77,54 @@ static bool is_ndp_multicast(const struct gs_ip *ip)
 
 /* ---- fragments: shallow virtual reassembly ----------------------------- */
 
-static uint32_t frag_slot(const struct gs_worker *w, const struct gs_ip *ip)
+static void frag_id_of(struct gs_frag_id *f, const struct gs_ip *ip)
+{
+	memcpy(f->src, ip->src, 16);
+	memcpy(f->dst, ip->dst, 16);
+	f->id = ip->frag_id;
+	f->proto = ip->proto;
+	f->family = ip->family;
+}
+
+static bool frag_id_eq(const struct gs_frag_id *a, const struct gs_frag_id *b)
+{
+	return a->id == b->id && a->proto == b->proto && a->family == b->family &&
+	       memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+static uint32_t frag_slot(const struct gs_worker *w, const struct gs_frag_id *f)
 {
 	uint32_t k[13] = { 0 };
 
-	memcpy(k, ip->src, 16);
-	memcpy(k + 4, ip->dst, 16);
-	k[8] = ip->frag_id;
-	k[9] = ip->proto;
-	k[10] = ip->family;
+	memcpy(k, f->src, 16);
+	memcpy(k + 4, f->dst, 16);
+	k[8] = f->id;
+	k[9] = f->proto;
+	k[10] = f->family;
 	return gs_jhash_13words(k, 0) & w->frag_mask;
 }
 
-static bool frag_match(const struct gs_frag_entry *e, const struct gs_ip *ip)
-{
-	return e->in_use && e->id == ip->frag_id && e->proto == ip->proto &&
-	       e->family == ip->family && memcmp(e->src, ip->src, 16) == 0 &&
-	       memcmp(e->dst, ip->dst, 16) == 0;
-}
-
 /* the first fragment carries the ports: remember them for the others */
-static void frag_note_first(struct gs_worker *w, const struct gs_inner *in,
-			    uint32_t now_ms)
+static void frag_note_first(struct gs_worker *w, const struct gs_frag_id *fid,
+			    const struct gs_inner *in, uint32_t now_ms)
 {
-	struct gs_frag_entry *e = &w->frags[frag_slot(w, &in->ip)];
+	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
 	/* direct-mapped: a collision replaces the older datagram */
 	e->in_use = true;
 	e->expires_ms = now_ms + GS_FRAG_TTL_MS;
-	memcpy(e->src, in->ip.src, 16);
-	memcpy(e->dst, in->ip.dst, 16);
-	e->id = in->ip.frag_id;
-	e->proto = in->ip.proto;
-	e->family = in->ip.family;
+	e->fid = *fid;
 	e->sport = in->tuple.sport;
 	e->dport = in->tuple.dport;
 }
 
-static bool frag_find_ports(struct gs_worker *w, struct gs_inner *in, uint32_t now_ms)
+static bool frag_find_ports(struct gs_worker *w, const struct gs_frag_id *fid,
+			    struct gs_inner *in, uint32_t now_ms)
 {
-	struct gs_frag_entry *e = &w->frags[frag_slot(w, &in->ip)];
+	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
-	if (!frag_match(e, &in->ip) || (int32_t)(now_ms - (uint32_t)e->expires_ms) > 0)
+	if (!e->in_use || !frag_id_eq(&e->fid, fid) ||
+	    (int32_t)(now_ms - (uint32_t)e->expires_ms) > 0)
 		return false;
 	in->tuple.sport = e->sport;
 	in->tuple.dport = e->dport;
@@ -126,15 +132,19 @@ static bool frag_find_ports(struct gs_worker *w, struct gs_inner *in, uint32_t n
 	return true;
 }
 
-static void frag_hold(struct gs_worker *w, struct rte_mbuf *m, uint32_t now_ms)
+static void frag_hold(struct gs_worker *w, struct rte_mbuf *m,
+		      const struct gs_frag_id *fid, uint32_t now_ms)
 {
+	struct gs_frag_hold *h;
+
 	if (w->n_frag_hold == GS_FRAG_HOLD_MAX) {
 		drop(w, m, GS_R_FRAG_TABLE_FULL);
 		return;
 	}
-	w->frag_hold[w->n_frag_hold].m = m;
-	w->frag_hold[w->n_frag_hold].expires_ms = now_ms + GS_FRAG_HOLD_MS;
-	w->n_frag_hold++;
+	h = &w->frag_hold[w->n_frag_hold++];
+	h->m = m;
+	h->expires_ms = now_ms + GS_FRAG_HOLD_MS;
+	h->fid = *fid;
 }
 
 void gs_pipeline_expire_frags(struct gs_worker *w, uint32_t now_ms)
@@ -385,24 +395,29 @@ static inline int packet_dir(const struct pkt_ctx *c, int key_dir)
 	return c->inner.is_icmp_error ? key_dir ^ 1 : key_dir;
 }
 
-/* fragments after the first borrow its ports; false: @m was consumed */
+/*
+ * Fragments after the first borrow its ports.  Returns false when @m was
+ * held; @first is set for a first fragment, whose datagram is then in @fid.
+ */
 static bool resolve_fragment(struct gs_worker *w, struct rte_mbuf *m,
-			     struct pkt_ctx *c, uint32_t now_ms, bool *first)
+			     struct pkt_ctx *c, uint32_t now_ms, bool *first,
+			     struct gs_frag_id *fid)
 {
 	*first = false;
 	if (!c->inner.ip.is_fragment || c->inner.is_icmp_error)
 		return true;
+	frag_id_of(fid, &c->inner.ip);
 	if (c->inner.ip.frag_offset == 0) {
 		*first = true;
 		w->stats.frag_first++;
-		frag_note_first(w, &c->inner, now_ms);
+		frag_note_first(w, fid, &c->inner, now_ms);
 		return true;
 	}
-	if (frag_find_ports(w, &c->inner, now_ms)) {
+	if (frag_find_ports(w, fid, &c->inner, now_ms)) {
 		w->stats.frag_followed++;
 		return true;
 	}
-	frag_hold(w, m, now_ms);
+	frag_hold(w, m, fid, now_ms);
 	return false;
 }
 
@@ -415,6 +430,7 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 	const struct gs_target_group_cfg *gc = g->cfg;
 	struct gs_flow_key key;
 	struct gs_flow *f;
+	enum gs_app_state st;
 	uint32_t hash;
 	uint16_t a;
 	int kdir, d, pos;
@@ -428,20 +444,14 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 	if (pos >= 0) {
 		f = &dp->flows[pos];
 		a = f->appliance;
-		switch (dp->appliances[a].state) {
-		case GS_APP_HEALTHY:
-		case GS_APP_DRAINING:
-			break;
-		case GS_APP_UNHEALTHY:
-			if (gc->on_unhealthy == GS_NO_REBALANCE)
-				break;
-			/* fall through */
-		case GS_APP_REMOVED:
-			if (dp->appliances[a].state == GS_APP_REMOVED &&
-			    gc->on_deregistration == GS_NO_REBALANCE) {
+		st = dp->appliances[a].state;
+		if (unlikely(st == GS_APP_UNHEALTHY && gc->on_unhealthy == GS_REBALANCE) ||
+		    unlikely(st == GS_APP_REMOVED)) {
+			if (st == GS_APP_REMOVED && gc->on_deregistration == GS_NO_REBALANCE) {
 				drop(w, m, GS_R_FLOW_NOT_SERVED);
 				return;
 			}
+			/* re-steer; draining and no_rebalance flows stay put */
 			a = maglev_pick(g, hash);
 			if (a == GS_APPLIANCE_NONE)
 				goto no_healthy;
@@ -449,7 +459,6 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 			w->app_stats[a].new_flows++;
 			w->stats.flows_rebalanced++;
 			f->appliance = a;
-			break;
 		}
 	} else {
 		a = maglev_pick(g, hash);
@@ -577,26 +586,15 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 
 /* the first fragment is through: its held followers can go now */
 static void release_held_fragments(struct gs_dp *dp, struct gs_worker *w,
-				   const struct gs_inner *first, uint32_t now_ms,
+				   const struct gs_frag_id *first, uint32_t now_ms,
 				   struct gs_tx *tx)
 {
 	uint32_t i = 0;
 
 	while (i < w->n_frag_hold) {
 		struct rte_mbuf *m = w->frag_hold[i].m;
-		struct pkt_ctx c;
-		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m);
 
-		/* held packets parsed fine once; only the datagram id matters */
-		if (gs_parse_eth(p, len, &c.eth) != GS_R_OK ||
-		    gs_parse_ip(p + c.eth.hdr_len, len - c.eth.hdr_len, 0, false,
-				&c.outer) != GS_R_OK ||
-		    parse_geneve_frame(&c, p, len) != GS_R_OK ||
-		    c.inner.ip.frag_id != first->ip.frag_id ||
-		    c.inner.ip.proto != first->ip.proto ||
-		    memcmp(c.inner.ip.src, first->ip.src, 16) != 0 ||
-		    memcmp(c.inner.ip.dst, first->ip.dst, 16) != 0) {
+		if (!frag_id_eq(&w->frag_hold[i].fid, first)) {
 			i++;
 			continue;
 		}
@@ -612,6 +610,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	const uint8_t *p;
 	enum gs_reason r;
 	uint32_t len;
+	struct gs_frag_id fid;
 	bool first_frag;
 	int li, a;
 
@@ -674,7 +673,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		gs_dp_to_main(dp, w, m, GS_MSG_PROBE);
 		return;
 	}
-	if (!resolve_fragment(w, m, &c, now_ms, &first_frag))
+	if (!resolve_fragment(w, m, &c, now_ms, &first_frag, &fid))
 		return;
 
 	a = gs_appliance_lookup_addr(dp, c.outer.src, c.outer.family);
@@ -694,7 +693,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		upstream_path(dp, w, m, &c, li, now_ms, tx);
 	}
 	if (first_frag && w->n_frag_hold)
-		release_held_fragments(dp, w, &c.inner, now_ms, tx);
+		release_held_fragments(dp, w, &fid, now_ms, tx);
 }
 
 void gs_pipeline_burst(struct gs_dp *dp, struct gs_worker *w,
