@@ -24,6 +24,7 @@
  * ~size rounds over every backend).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "gs_maglev.h"
 
@@ -262,4 +263,45 @@ int gs_maglev_build(uint32_t *table, uint32_t size,
 	free(cls);
 	free(heap);
 	return 0;
+}
+
+struct named_backend {
+	struct gs_maglev_backend b;
+	uint32_t index; /* in the caller's array */
+};
+
+static int by_name(const void *x, const void *y)
+{
+	const struct named_backend *a = x, *b = y;
+
+	return strcmp(a->b.name ? a->b.name : "", b->b.name ? b->b.name : "");
+}
+
+int gs_maglev_build_by_name(uint32_t *table, uint32_t size,
+			    const struct gs_maglev_backend *backends, uint32_t n,
+			    uint32_t seed)
+{
+	struct named_backend *nb = calloc(n + 1, sizeof(*nb));
+	struct gs_maglev_backend *sorted = calloc(n + 1, sizeof(*sorted));
+	int rc = -1;
+
+	if (!nb || !sorted)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		nb[i].b = backends[i];
+		nb[i].index = i;
+	}
+	qsort(nb, n, sizeof(*nb), by_name);
+	for (uint32_t i = 0; i < n; i++)
+		sorted[i] = nb[i].b;
+	rc = gs_maglev_build(table, size, sorted, n, seed);
+	if (rc != 0)
+		goto out;
+	for (uint32_t s = 0; s < size; s++)
+		if (table[s] != GS_MAGLEV_NO_BACKEND)
+			table[s] = nb[table[s]].index;
+out:
+	free(nb);
+	free(sorted);
+	return rc;
 }

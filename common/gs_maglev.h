@@ -33,6 +33,16 @@ int gs_maglev_build(uint32_t *table, uint32_t size,
 		    const struct gs_maglev_backend *backends, uint32_t n,
 		    uint32_t seed);
 
+/*
+ * As gs_maglev_build(), but independent of the order of @backends: they are
+ * placed in name order (strcmp), so every node with the same set of
+ * appliances builds the same table however it listed them.  Slots hold
+ * indexes into @backends as the caller gave them.
+ */
+int gs_maglev_build_by_name(uint32_t *table, uint32_t size,
+			    const struct gs_maglev_backend *backends, uint32_t n,
+			    uint32_t seed);
+
 /* the slot a flow hash picks */
 GS_INLINE uint32_t gs_maglev_slot(uint32_t flow_hash, uint32_t size)
 {

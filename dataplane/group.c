@@ -57,34 +57,22 @@ int gs_appliance_find(const struct gs_dp *dp, const char *group, const char *id)
 	return removed;
 }
 
-/* Maglev input sorted by id: every node with the same set builds the same
- * table, whatever order appliances were configured or added in. */
-static int backend_cmp(const void *a, const void *b)
-{
-	const struct gs_maglev_backend *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
 int gs_group_publish(struct gs_dp *dp, uint32_t gi)
 {
 	struct gs_group *g = &dp->groups[gi];
 	uint32_t size = g->cfg->maglev_size;
 	struct gs_maglev_backend *backends;
-	uint16_t *index_of;
+	uint16_t *app_of;
 	struct gs_group_rt *rt, *old;
 	uint32_t n = 0;
+	int rc = -ENOMEM;
 
 	backends = calloc(g->n_members + 1, sizeof(*backends));
-	index_of = calloc(g->n_members + 1, sizeof(*index_of));
+	app_of = calloc(g->n_members + 1, sizeof(*app_of));
 	rt = rte_zmalloc("gs_group_rt", sizeof(*rt) + size * sizeof(uint32_t),
 			 RTE_CACHE_LINE_SIZE);
-	if (!backends || !index_of || !rt) {
-		free(backends);
-		free(index_of);
-		rte_free(rt);
-		return -ENOMEM;
-	}
+	if (!backends || !app_of || !rt)
+		goto fail;
 	for (uint32_t i = 0; i < g->n_members; i++) {
 		const struct gs_appliance *app = &dp->appliances[g->members[i]];
 
@@ -92,26 +80,22 @@ int gs_group_publish(struct gs_dp *dp, uint32_t gi)
 			continue;
 		backends[n].name = app->id;
 		backends[n].weight = app->weight;
+		app_of[n] = g->members[i];
 		n++;
 	}
-	qsort(backends, n, sizeof(*backends), backend_cmp);
-	for (uint32_t i = 0; i < n; i++)
-		index_of[i] = (uint16_t)gs_appliance_find(dp, g->cfg->name, backends[i].name);
-
 	rt->maglev_size = size;
 	rt->n_healthy = n;
-	if (gs_maglev_build(rt->maglev, size, backends, n, dp->hash_seed) != 0) {
-		free(backends);
-		free(index_of);
-		rte_free(rt);
-		return -EINVAL;
+	/* by name: every node with the same healthy set builds the same table */
+	if (gs_maglev_build_by_name(rt->maglev, size, backends, n, dp->hash_seed) != 0) {
+		rc = -EINVAL;
+		goto fail;
 	}
 	/* the builder speaks backend positions; workers want appliance indexes */
 	for (uint32_t s = 0; s < size; s++)
 		if (rt->maglev[s] != GS_MAGLEV_NO_BACKEND)
-			rt->maglev[s] = index_of[rt->maglev[s]];
+			rt->maglev[s] = app_of[rt->maglev[s]];
 	free(backends);
-	free(index_of);
+	free(app_of);
 
 	old = g->rt;
 	__atomic_store_n(&g->rt, rt, __ATOMIC_RELEASE);
@@ -121,6 +105,11 @@ int gs_group_publish(struct gs_dp *dp, uint32_t gi)
 		rte_free(old);
 	}
 	return 0;
+fail:
+	free(backends);
+	free(app_of);
+	rte_free(rt);
+	return rc;
 }
 
 struct gs_addr_key {

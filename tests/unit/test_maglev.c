@@ -514,6 +514,45 @@ static void test_deterministic(void)
 	fleet_free(&f);
 }
 
+static int backend_name_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct gs_maglev_backend *)x)->name,
+		      ((const struct gs_maglev_backend *)y)->name);
+}
+
+/* by_name: any listing order gives the table of the name-sorted listing */
+static void test_by_name_order_independent(void)
+{
+	uint32_t size = GS_MAGLEV_DEFAULT_SIZE, n = 50;
+	struct gs_maglev_backend *rev = calloc(n, sizeof(*rev));
+	struct gs_maglev_backend *sorted = calloc(n, sizeof(*sorted));
+	uint32_t *a = table_new(size), *b = table_new(size), *c = table_new(size);
+	struct fleet f;
+	uint32_t bad = 0;
+
+	CU_ASSERT_FATAL(rev && sorted);
+	fleet_init(&f, n);
+	for (uint32_t i = 0; i < n; i++) {
+		f.be[i].weight = 1 + i % 4;
+		rev[n - 1 - i] = f.be[i];
+		sorted[i] = f.be[i];
+	}
+	qsort(sorted, n, sizeof(*sorted), backend_name_cmp);
+	CU_ASSERT_EQUAL_FATAL(gs_maglev_build_by_name(a, size, f.be, n, 7), 0);
+	CU_ASSERT_EQUAL_FATAL(gs_maglev_build_by_name(b, size, rev, n, 7), 0);
+	CU_ASSERT_EQUAL_FATAL(gs_maglev_build(c, size, sorted, n, 7), 0);
+	for (uint32_t s = 0; s < size; s++)
+		bad += strcmp(f.be[a[s]].name, rev[b[s]].name) != 0 ||
+		       strcmp(f.be[a[s]].name, sorted[c[s]].name) != 0;
+	CU_ASSERT_EQUAL(bad, 0);
+	free(rev);
+	free(sorted);
+	free(a);
+	free(b);
+	free(c);
+	fleet_free(&f);
+}
+
 /*
  * Known answers: every gsteer node, both data planes and every release must
  * build these exact tables.  A change here re-steers every flow of a fleet
@@ -705,6 +744,7 @@ static const struct gs_test_case determinism_cases[] = {
 	{ "deterministic", test_deterministic },
 	{ "matches_reference", test_matches_reference },
 	{ "known_answer", test_known_answer },
+	{ "by_name_order_independent", test_by_name_order_independent },
 	{ NULL, NULL },
 };
 
