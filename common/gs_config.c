@@ -1170,6 +1170,19 @@ static int validate_listeners(struct ctx *c, struct gs_config *cfg)
 				    quote(l->target_group, got, sizeof(got)));
 		}
 		l->target_group_index = g;
+		/* returns from an appliance carry no listener: the flow key's
+		 * scope must be a property of the target group */
+		for (uint32_t j = 0; j < i; j++) {
+			const struct gs_listener_cfg *o = &cfg->listeners[j];
+
+			if (o->target_group_index != g ||
+			    o->scope_by_endpoint_id == l->scope_by_endpoint_id)
+				continue;
+			pathf(path, "listeners[%u].scope_by_endpoint_id", i);
+			return fail(c, path,
+				    "must match listeners[%u], which sends to the same target group (got %s)",
+				    j, l->scope_by_endpoint_id ? "true" : "false");
+		}
 	}
 	return 0;
 }

@@ -72,6 +72,8 @@ struct gs_group_rt {
 
 struct gs_group {
 	const struct gs_target_group_cfg *cfg;
+	/* from its listeners, which the config loader makes agree */
+	bool scope_by_endpoint_id;
 	struct gs_group_rt *rt; /* RCU: workers load it once per burst */
 	uint32_t n_members;
 	uint16_t members[GS_MAX_APPLIANCES_PER_GROUP]; /* appliance indexes */

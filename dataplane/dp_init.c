@@ -117,6 +117,11 @@ static int add_appliances(struct gs_dp *dp, char *err, size_t errlen)
 		const struct gs_target_group_cfg *gc = &dp->cfg->groups[g];
 
 		dp->groups[g].cfg = gc;
+		dp->groups[g].scope_by_endpoint_id = true;
+		for (uint32_t l = 0; l < dp->cfg->n_listeners; l++)
+			if (dp->cfg->listeners[l].target_group_index == g)
+				dp->groups[g].scope_by_endpoint_id =
+					dp->cfg->listeners[l].scope_by_endpoint_id;
 		dp->n_groups++;
 		for (uint32_t a = 0; a < gc->n_appliances; a++)
 			if (gs_appliance_add(dp, g, &gc->appliances[a], err, errlen) != 0)

@@ -226,10 +226,12 @@ static void send_via(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 
 /* ---- steering ---------------------------------------------------------- */
 
-static inline uint64_t key_endpoint_id(const struct gs_listener_cfg *l,
+/* the endpoint id a flow key is scoped by: the one the appliance sees */
+static inline uint64_t key_endpoint_id(const struct gs_group *g,
+				       const struct gs_listener_cfg *l,
 				       const struct gs_geneve *gnv)
 {
-	if (!l->scope_by_endpoint_id)
+	if (!g->scope_by_endpoint_id)
 		return 0;
 	if (gnv->has_endpoint_id)
 		return gnv->endpoint_id;
@@ -436,7 +438,7 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 	int kdir, d, pos;
 
 	kdir = gs_flow_key_build(&key, &c->inner.tuple, gc->stickiness, c->gnv.vni,
-				 (uint16_t)gi, key_endpoint_id(l, &c->gnv));
+				 (uint16_t)gi, key_endpoint_id(g, l, &c->gnv));
 	d = packet_dir(c, kdir);
 	hash = gs_flow_hash(&key, dp->hash_seed);
 
@@ -516,19 +518,12 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 
 	/* the appliance returns the options we sent: the endpoint id in them
 	 * is the one the flow key was scoped by */
-	if (c->gnv.has_endpoint_id)
+	if (g->scope_by_endpoint_id && c->gnv.has_endpoint_id)
 		eid = c->gnv.endpoint_id;
 	kdir = gs_flow_key_build(&key, &c->inner.tuple, g->cfg->stickiness, c->gnv.vni,
 				 (uint16_t)app->group, eid);
 	hash = gs_flow_hash(&key, dp->hash_seed);
 	pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
-	if (pos < 0 && eid != 0) {
-		/* listeners that do not scope by endpoint id key with 0 */
-		kdir = gs_flow_key_build(&key, &c->inner.tuple, g->cfg->stickiness,
-					 c->gnv.vni, (uint16_t)app->group, 0);
-		hash = gs_flow_hash(&key, dp->hash_seed);
-		pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
-	}
 	if (unlikely(pos < 0)) {
 		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
 		return;

@@ -619,6 +619,8 @@ static const struct mistake mistakes[] = {
 	  "t.json: listeners[1].name: duplicate, listeners[0] has it too (got 'l0')" },
 	{ E("listeners[1]", "{\"name\": \"l1\", \"address\": \"10.10.0.1\", \"target_group\": \"tg0\", \"upstreams\": [\"::/0\"]}"),
 	  "t.json: listeners[1].address: duplicate, listeners[0] has it too (got 10.10.0.1)" },
+	{ E("listeners[1]", "{\"name\": \"l1\", \"address\": \"fd10::1\", \"target_group\": \"tg0\", \"upstreams\": [\"::/0\"], \"scope_by_endpoint_id\": false}"),
+	  "t.json: listeners[1].scope_by_endpoint_id: must match listeners[0], which sends to the same target group (got false)" },
 	{ E("target_groups[1]", "{\"name\": \"tg0\", \"health_check\": {\"protocol\": \"none\"}}"),
 	  "t.json: target_groups[1].name: duplicate, target_groups[0] has it too (got 'tg0')" },
 	{ E("target_groups[0].appliances[1].id", "\"fw-a\""),
