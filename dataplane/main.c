@@ -140,15 +140,6 @@ static void warn_unimplemented(const struct gs_config *cfg)
 				l);
 }
 
-static uint64_t total_rx(const struct gs_dp *dp)
-{
-	uint64_t n = 0;
-
-	for (uint32_t w = 0; w < dp->n_workers; w++)
-		n += dp->workers[w].stats.rx_pkts;
-	return n;
-}
-
 static void control_loop(struct gs_dp *dp, const struct options *o)
 {
 	uint64_t last_rx = 0;
@@ -159,14 +150,15 @@ static void control_loop(struct gs_dp *dp, const struct options *o)
 
 		gs_ctl_poll(dp);
 		if (o->exit_idle_ms) {
-			uint64_t rx = total_rx(dp);
 			uint32_t now = gs_dp_now_ms(dp);
+			struct gs_worker_stats sum;
 
-			if (rx != last_rx || work) {
-				last_rx = rx;
+			gs_dp_stats_sum(dp, &sum);
+			if (sum.rx_pkts != last_rx || work) {
+				last_rx = sum.rx_pkts;
 				last_change = now;
 			} else if (now - last_change >= o->exit_idle_ms) {
-				force_quit = true;
+				__atomic_store_n(&force_quit, true, __ATOMIC_RELAXED);
 			}
 		}
 		/* the main lcore shares a core with others on small hosts */
