@@ -72,6 +72,16 @@ def one_tcp(addr, port, nbytes, deadline, result, lock):
             result["tcp_ports"].append(local)
 
 
+def count_echoes(sel, result, timeout):
+    """read every UDP echo that is ready within @timeout"""
+    for key, _ in sel.select(timeout=timeout):
+        try:
+            while key.fileobj.recv(2048):
+                result["udp_received"] += 1
+        except OSError:
+            pass
+
+
 def run(addr, port, n_tcp, n_udp, seconds, nbytes):
     result = {"tcp_ok": 0, "tcp_failed": 0, "udp_sent": 0, "udp_received": 0,
               "tcp_ports": [], "udp_ports": []}
@@ -103,21 +113,11 @@ def run(addr, port, n_tcp, n_udp, seconds, nbytes):
                 except OSError:
                     pass
             next_send = now + 0.1
-        for key, _ in sel.select(timeout=0.02):
-            try:
-                while key.fileobj.recv(2048):
-                    result["udp_received"] += 1
-            except OSError:
-                pass
+        count_echoes(sel, result, 0.02)
     # late echoes of the last round
     stop = time.time() + 0.5
     while time.time() < stop:
-        for key, _ in sel.select(timeout=0.05):
-            try:
-                while key.fileobj.recv(2048):
-                    result["udp_received"] += 1
-            except OSError:
-                pass
+        count_echoes(sel, result, 0.05)
     for t in threads:
         t.join(max(0.1, deadline - time.time()))
     print(json.dumps(result), flush=True)

@@ -11,22 +11,36 @@ GS_APP_PIDS=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# one JSON request, one JSON reply, on the data plane's control socket
-gs_ctl() {
-	/usr/bin/python3 - "$GS_TMP/dp.sock" "$1" <<'PY'
+# one request line to a Unix stream socket; prints the reply, which ends
+# with a newline, or with the line END when one is given
+unix_request() {
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)
 s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode() + b"\n")
+end = (sys.argv[3] + "\n").encode() if sys.argv[3] else b"\n"
 buf = b""
-while not buf.endswith(b"\n"):
+while not buf.endswith(end):
     chunk = s.recv(65536)
     if not chunk:
         break
     buf += chunk
-print(buf.decode().strip())
+sys.stdout.write(buf.decode())
 PY
+}
+
+# one JSON request, one JSON reply, on the data plane's control socket
+gs_ctl() { unix_request "$GS_TMP/dp.sock" "$1"; }
+
+# one-line command to appliance $1 (1..N)
+app_ctl() {
+	if [ "$2" = flows ]; then
+		unix_request "$GS_TMP/a$1.sock" "$2" end
+	else
+		unix_request "$GS_TMP/a$1.sock" "$2"
+	fi
 }
 
 start_upstream() {
@@ -47,25 +61,6 @@ start_appliances() {
 		for _ in $(seq 1 50); do [ -S "$GS_TMP/a$i.sock" ] && break; sleep 0.1; done
 		[ -S "$GS_TMP/a$i.sock" ] || fail "appliance a$i did not start: $(cat "$GS_TMP/a$i.log")"
 	done
-}
-
-# one-line command to appliance $1 (1..N)
-app_ctl() {
-	/usr/bin/python3 - "$GS_TMP/a$1.sock" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-end = b"end\n" if sys.argv[2] == "flows" else b"\n"
-while not buf.endswith(end):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    buf += chunk
-sys.stdout.write(buf.decode())
-PY
 }
 
 # start the data plane on the topology; extra args go to it
