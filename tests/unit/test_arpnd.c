@@ -344,13 +344,7 @@ static const uint8_t echo6_dstopt[] = {
 	do {                                                                   \
 		int n_ = (n);                                                  \
 		CU_ASSERT_EQUAL_FATAL(n_, (int)sizeof(ref));                   \
-		for (int i_ = 0; i_ < n_; i_++)                                \
-			if ((buf)[i_] != (ref)[i_]) {                          \
-				printf("\n  byte %d: got 0x%02x want 0x%02x\n", \
-				       i_, (buf)[i_], (ref)[i_]);              \
-				CU_FAIL("frame differs from scapy's");         \
-				break;                                         \
-			}                                                      \
+		gs_check_bytes((buf), (ref), (uint32_t)n_);                    \
 	} while (0)
 
 static enum gs_reason parse(const uint8_t *f, uint32_t len, struct gs_arpnd *pk)

@@ -12,27 +12,6 @@
 #include "gs_encap.h"
 #include "gs_test.h"
 
-static void check_reason(const char *what, enum gs_reason got,
-			 enum gs_reason want)
-{
-	if (got != want)
-		printf("\n  %s: got %s, want %s\n", what, gs_reason_name(got),
-		       gs_reason_name(want));
-	CU_ASSERT_EQUAL(got, want);
-}
-
-static void check_bytes(const uint8_t *got, const uint8_t *want, uint32_t len)
-{
-	for (uint32_t i = 0; i < len; i++) {
-		if (got[i] != want[i]) {
-			printf("\n  byte %u: got 0x%02x, want 0x%02x\n", i,
-			       got[i], want[i]);
-			break;
-		}
-	}
-	CU_ASSERT_EQUAL(memcmp(got, want, len), 0);
-}
-
 /* scapy: Ether(dst=02:..:02, src=02:..:01)/IP(src=192.0.2.1, dst=192.0.2.2, ttl=64, id=0, flags=0)/UDP(sport=0xC123, dport=6081, chksum=0)/GENEVE(optionlen=<explicit: scapy 2.5 masks it with 0x2f>, vni=0x123456, proto=0x0800, options=[endpoint 0x1122334455667788, attachment 0x99AABBCCDDEEFF00, cookie 0xDEADBEEF, GeneveOptions(classid=0x0101, type=5, data=a1a2a3a4), GeneveOptions(classid=0x0102, type=6, data=b0..b7)])/IP(src=10.1.0.1, dst=10.2.0.1, id=9)/UDP(sport=1234, dport=80)/'hello' */
 static const uint8_t enc_v4[] = {
 	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
@@ -118,7 +97,7 @@ static void test_opts_write_all(void)
 
 	CU_ASSERT_EQUAL_FATAL(gs_geneve_opts_write(out, sizeof(out), &s),
 			      (int)sizeof(want));
-	check_bytes(out, want, sizeof(want));
+	gs_check_bytes(out, want, sizeof(want));
 }
 
 static void test_opts_write_subsets(void)
@@ -129,7 +108,7 @@ static void test_opts_write_subsets(void)
 	uint8_t out[64];
 
 	CU_ASSERT_EQUAL(gs_geneve_opts_write(out, sizeof(out), &s), 8);
-	check_bytes(out, cookie_only, 8);
+	gs_check_bytes(out, cookie_only, 8);
 	/* the exact fit is enough */
 	CU_ASSERT_EQUAL(gs_geneve_opts_write(out, 8, &s), 8);
 	memset(&s, 0, sizeof(s));
@@ -214,11 +193,11 @@ static void test_encap_ipv4(void)
 	CU_ASSERT_EQUAL(gs_encap_len(&e), V4_HDR_LEN);
 	/* IPv4 needs no payload bytes: its UDP checksum is zero */
 	CU_ASSERT_EQUAL_FATAL(gs_encap_write(out, sizeof(out), &e), V4_HDR_LEN);
-	check_bytes(out, enc_v4, V4_HDR_LEN);
+	gs_check_bytes(out, enc_v4, V4_HDR_LEN);
 	/* VNI bits above 24 do not leak into the reserved byte */
 	e.vni |= 0xFF000000u;
 	gs_encap_write(out, sizeof(out), &e);
-	check_bytes(out, enc_v4, V4_HDR_LEN);
+	gs_check_bytes(out, enc_v4, V4_HDR_LEN);
 }
 
 static void v6_encap(struct gs_encap *e, uint8_t *opts)
@@ -267,7 +246,7 @@ static void test_encap_ipv6_vlan(void)
 	/* scapy's UDP checksum 0x8a37 over an odd-length payload included */
 	CU_ASSERT_EQUAL(out[18 + 40 + 6], 0x8a);
 	CU_ASSERT_EQUAL(out[18 + 40 + 7], 0x37);
-	check_bytes(out, enc_v6, V6_HDR_LEN);
+	gs_check_bytes(out, enc_v6, V6_HDR_LEN);
 }
 
 /* a checksum that computes to zero goes out as 0xFFFF (RFC 8200 §8.1) */
@@ -334,9 +313,9 @@ static void parse_frame(const uint8_t *f, uint32_t len, struct parsed *p)
 	const uint8_t *udp;
 	uint32_t off;
 
-	check_reason("eth", gs_parse_eth(f, len, &p->eth), GS_R_OK);
+	gs_check_reason("eth", gs_parse_eth(f, len, &p->eth), GS_R_OK);
 	off = p->eth.hdr_len;
-	check_reason("ip", gs_parse_ip(f + off, len - off, 0, true, &p->ip),
+	gs_check_reason("ip", gs_parse_ip(f + off, len - off, 0, true, &p->ip),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL_FATAL(p->ip.proto, GS_IPPROTO_UDP);
 	udp = f + off + p->ip.hdr_len;
@@ -345,10 +324,10 @@ static void parse_frame(const uint8_t *f, uint32_t len, struct parsed *p)
 	p->udp_len = (uint16_t)(udp[4] << 8 | udp[5]);
 	p->udp_csum = (uint16_t)(udp[6] << 8 | udp[7]);
 	CU_ASSERT_EQUAL(p->udp_len, p->ip.tot_len - p->ip.hdr_len);
-	check_reason("geneve", gs_parse_geneve(udp + 8, p->udp_len - 8, &p->g),
+	gs_check_reason("geneve", gs_parse_geneve(udp + 8, p->udp_len - 8, &p->g),
 		     GS_R_OK);
 	p->opts = udp + 8 + GS_GENEVE_HDR_LEN;
-	check_reason("inner", gs_parse_inner(udp + 8 + p->g.hdr_len,
+	gs_check_reason("inner", gs_parse_inner(udp + 8 + p->g.hdr_len,
 					     p->udp_len - 8 - p->g.hdr_len,
 					     p->g.protocol, &p->inner),
 		     GS_R_OK);
@@ -385,8 +364,8 @@ static void test_round_trip_ipv4(void)
 	CU_ASSERT_FALSE(p.g.has_probe);
 	/* the carried options, byte for byte and in order */
 	CU_ASSERT_EQUAL_FATAL(p.g.n_other, 2);
-	check_bytes(p.opts + p.g.other[0].off, carry_area + 4, 8);
-	check_bytes(p.opts + p.g.other[1].off, carry_area + 12, 12);
+	gs_check_bytes(p.opts + p.g.other[0].off, carry_area + 4, 8);
+	gs_check_bytes(p.opts + p.g.other[1].off, carry_area + 12, 12);
 	CU_ASSERT_TRUE(p.g.other[0].off < p.g.other[1].off);
 	CU_ASSERT_EQUAL(p.inner.tuple.sport, 1234);
 	CU_ASSERT_EQUAL(p.inner.tuple.dport, 80);
@@ -416,7 +395,7 @@ static void test_round_trip_ipv6(void)
 	CU_ASSERT_EQUAL(p.g.protocol, GS_ETHERTYPE_IPV6);
 	CU_ASSERT_EQUAL(p.g.cookie, 0x01020304);
 	CU_ASSERT_TRUE(p.g.has_probe);
-	check_bytes(p.opts + p.g.probe_off, probe_data, GS_PROBE_OPT_DATA_LEN);
+	gs_check_bytes(p.opts + p.g.probe_off, probe_data, GS_PROBE_OPT_DATA_LEN);
 	CU_ASSERT_EQUAL(p.g.n_other, 0);
 	CU_ASSERT_EQUAL(p.inner.tuple.family, GS_AF_INET6);
 	CU_ASSERT_EQUAL(p.inner.tuple.dport, 443);
@@ -455,7 +434,7 @@ static void test_round_trip_recarry(void)
 	s.n_carry = p.g.n_other;
 	CU_ASSERT_EQUAL_FATAL(gs_geneve_opts_write(opts, sizeof(opts), &s),
 			      p.g.opts_len);
-	check_bytes(opts, p.opts, p.g.opts_len);
+	gs_check_bytes(opts, p.opts, p.g.opts_len);
 }
 
 static const struct gs_test_case opts_cases[] = {

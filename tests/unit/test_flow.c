@@ -18,22 +18,10 @@ static const enum gs_stickiness modes[] = {
 };
 #define N_MODES (sizeof(modes) / sizeof(modes[0]))
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	/* splitmix64: seeded, so every run tests the same inputs */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static void rng_bytes(uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rng_next();
+		p[i] = (uint8_t)gs_rng_next();
 }
 
 /*
@@ -46,7 +34,7 @@ static void random_tuple(struct gs_tuple *t)
 	static const uint8_t protos[] = { GS_IPPROTO_TCP, GS_IPPROTO_UDP,
 					  GS_IPPROTO_ICMP, GS_IPPROTO_ICMPV6,
 					  132 /* SCTP */, GS_IPPROTO_ESP };
-	uint64_t r = rng_next();
+	uint64_t r = gs_rng_next();
 	size_t alen;
 
 	memset(t, 0, sizeof(*t));
@@ -67,7 +55,7 @@ static void random_tuple(struct gs_tuple *t)
 	}
 	t->proto = (r >> 4) & 1 ? protos[(r >> 16) % sizeof(protos)] :
 				  (uint8_t)(r >> 24);
-	t->sport = (uint16_t)rng_next();
+	t->sport = (uint16_t)gs_rng_next();
 	switch ((r >> 5) & 7) {
 	case 0:
 		t->dport = t->sport;
@@ -76,7 +64,7 @@ static void random_tuple(struct gs_tuple *t)
 		t->dport = 0;
 		break;
 	default:
-		t->dport = (uint16_t)rng_next();
+		t->dport = (uint16_t)gs_rng_next();
 		break;
 	}
 }
@@ -174,13 +162,13 @@ static void test_symmetry_property(void)
 	unsigned fail_key = 0, fail_hash = 0, fail_dir = 0, fail_order = 0;
 	unsigned n_equal = 0, n_v4 = 0;
 
-	rng_state = 0x5eed;
+	gs_rng_state = 0x5eed;
 	for (int i = 0; i < N_RANDOM; i++) {
 		struct gs_tuple t, r;
-		uint32_t vni = (uint32_t)rng_next() & 0xFFFFFF;
-		uint64_t ep = rng_next() & 1 ? rng_next() : 0;
-		uint16_t group = (uint16_t)(rng_next() % GS_MAX_TARGET_GROUPS);
-		uint32_t seed = (uint32_t)rng_next();
+		uint32_t vni = (uint32_t)gs_rng_next() & 0xFFFFFF;
+		uint64_t ep = gs_rng_next() & 1 ? gs_rng_next() : 0;
+		uint16_t group = (uint16_t)(gs_rng_next() % GS_MAX_TARGET_GROUPS);
+		uint32_t seed = (uint32_t)gs_rng_next();
 
 		random_tuple(&t);
 		reverse(&r, &t);
@@ -250,7 +238,7 @@ static void test_key_fields(void)
 /* every byte is written: hashing raw memory must not see stack garbage */
 static void test_key_fully_written(void)
 {
-	rng_state = 11;
+	gs_rng_state = 11;
 	for (int i = 0; i < 10000; i++) {
 		struct gs_tuple t;
 		struct gs_flow_key k1, k2;
@@ -270,17 +258,17 @@ static void test_scoping(void)
 {
 	unsigned same_vni = 0, same_ep = 0, same_group = 0, same_family = 0;
 
-	rng_state = 0xc0ffee;
+	gs_rng_state = 0xc0ffee;
 	for (int i = 0; i < N_RANDOM / 10; i++) {
 		struct gs_tuple t, t6;
 		struct gs_flow_key k1, k2;
-		uint32_t v1 = (uint32_t)rng_next() & 0xFFFFFF;
-		uint32_t v2 = (v1 + 1 + (uint32_t)rng_next() % 0xFFFFFE) & 0xFFFFFF;
-		uint64_t e1 = rng_next();
+		uint32_t v1 = (uint32_t)gs_rng_next() & 0xFFFFFF;
+		uint32_t v2 = (v1 + 1 + (uint32_t)gs_rng_next() % 0xFFFFFE) & 0xFFFFFF;
+		uint64_t e1 = gs_rng_next();
 		/* also ids that differ only in the high or only in the low half */
 		uint64_t e2 = i % 3 == 0 ? e1 ^ (1ull << (32 + i % 32)) :
 			      i % 3 == 1 ? e1 ^ (1ull << (i % 32)) : e1 + 1;
-		uint16_t l1 = (uint16_t)rng_next();
+		uint16_t l1 = (uint16_t)gs_rng_next();
 
 		random_tuple(&t);
 		for (size_t m = 0; m < N_MODES; m++) {
@@ -310,7 +298,7 @@ static void test_modes(void)
 {
 	unsigned bad3_ports = 0, bad3_proto = 0, bad2 = 0, bad5 = 0;
 
-	rng_state = 0xfeed;
+	gs_rng_state = 0xfeed;
 	for (int i = 0; i < N_RANDOM / 10; i++) {
 		struct gs_tuple t, u;
 		struct gs_flow_key k1, k2;
@@ -319,8 +307,8 @@ static void test_modes(void)
 			random_tuple(&t);
 		} while (!memcmp(t.src, t.dst, 16)); /* keep the swap case apart */
 		u = t;
-		u.sport = (uint16_t)(t.sport + 1 + rng_next() % 65535);
-		u.dport = (uint16_t)rng_next();
+		u.sport = (uint16_t)(t.sport + 1 + gs_rng_next() % 65535);
+		u.dport = (uint16_t)gs_rng_next();
 
 		/* 5-tuple: another source port is another flow */
 		build_key(&k1, 0, &t, GS_STICKY_5TUPLE, 1, 0, 0);
@@ -379,19 +367,19 @@ static void test_jhash_reference_random(void)
 {
 	unsigned bad = 0;
 
-	rng_state = 0x10c3;
+	gs_rng_state = 0x10c3;
 	for (int i = 0; i < N_RANDOM; i++) {
 		uint32_t k[GS_FLOW_KEY_WORDS];
-		uint32_t seed = (uint32_t)rng_next();
+		uint32_t seed = (uint32_t)gs_rng_next();
 
 		for (int j = 0; j < GS_FLOW_KEY_WORDS; j++)
-			k[j] = (uint32_t)rng_next();
+			k[j] = (uint32_t)gs_rng_next();
 		bad += gs_jhash_13words(k, seed) != hashword(k, GS_FLOW_KEY_WORDS, seed);
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 
 	/* and on real keys, through gs_flow_hash */
-	rng_state = 0x10c4;
+	gs_rng_state = 0x10c4;
 	bad = 0;
 	for (int i = 0; i < N_RANDOM / 10; i++) {
 		struct gs_tuple t;
@@ -399,7 +387,7 @@ static void test_jhash_reference_random(void)
 		uint32_t w[GS_FLOW_KEY_WORDS];
 
 		random_tuple(&t);
-		build_key(&key, 0, &t, GS_STICKY_5TUPLE, (uint32_t)rng_next(), 2, rng_next());
+		build_key(&key, 0, &t, GS_STICKY_5TUPLE, (uint32_t)gs_rng_next(), 2, gs_rng_next());
 		memcpy(w, &key, sizeof(w));
 		bad += gs_flow_hash(&key, GS_DEFAULT_HASH_SEED) !=
 		       hashword(w, GS_FLOW_KEY_WORDS, GS_DEFAULT_HASH_SEED);
@@ -450,7 +438,7 @@ static void test_hash_spread(void)
 	unsigned dup = 0, same_seed = 0;
 
 	CU_ASSERT_FATAL(h != NULL);
-	rng_state = 0xabc;
+	gs_rng_state = 0xabc;
 	for (int i = 0; i < N_RANDOM; i++) {
 		struct gs_tuple t;
 		struct gs_flow_key k;
@@ -489,9 +477,9 @@ static void test_entropy_port(void)
 
 	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
 		CU_ASSERT_TRUE(gs_entropy_port(edge[i]) >= 49152);
-	rng_state = 0xe7;
+	gs_rng_state = 0xe7;
 	for (int i = 0; i < N_RANDOM; i++) {
-		uint16_t p = gs_entropy_port((uint32_t)rng_next());
+		uint16_t p = gs_entropy_port((uint32_t)gs_rng_next());
 
 		CU_ASSERT_TRUE_FATAL(p >= 49152);
 		seen_lo = p < seen_lo ? p : seen_lo;
@@ -506,7 +494,7 @@ static void test_entropy_port(void)
 
 static void test_cookie_symmetric(void)
 {
-	rng_state = 0xc00c;
+	gs_rng_state = 0xc00c;
 	for (int i = 0; i < 10000; i++) {
 		struct gs_tuple t, r;
 		struct gs_flow_key kf, kr;

@@ -12,15 +12,6 @@
 #include "gs_pkt.h"
 #include "gs_test.h"
 
-static void check_reason(const char *what, enum gs_reason got,
-			 enum gs_reason want)
-{
-	if (got != want)
-		printf("\n  %s: got %s, want %s\n", what, gs_reason_name(got),
-		       gs_reason_name(want));
-	CU_ASSERT_EQUAL(got, want);
-}
-
 /* scapy: GENEVE(optionlen=<explicit: scapy 2.5 masks it with 0x2f>, vni=0x000101, proto=0x0800, options=[GeneveOptions(classid=0x0200, type=0x10, data=c1c2c3c4), endpoint 0xA1A2A3A4A5A6A7A8, GeneveOptions(classid=0x0108, type=4, data=d1d2d3d4), attachment 0xB1B2B3B4B5B6B7B8, cookie 0xC0FFEE00, GeneveOptions(classid=0xFFF0, type=1, data=00..0f), GeneveOptions(classid=0xFFFF, type=0x7F, data='')])/IP(src=10.0.0.1, dst=10.0.0.2)/ICMP() */
 static const uint8_t gen_mixed[] = {
 	0x12, 0x00, 0x08, 0x00, 0x00, 0x01, 0x01, 0x00, 0x02, 0x00, 0x10, 0x01,
@@ -54,7 +45,7 @@ static void test_mixed_options(void)
 	struct gs_geneve g;
 	struct gs_inner in;
 
-	check_reason("mixed", gs_parse_geneve(gen_mixed, sizeof(gen_mixed), &g),
+	gs_check_reason("mixed", gs_parse_geneve(gen_mixed, sizeof(gen_mixed), &g),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(g.version, 0);
 	CU_ASSERT_FALSE(g.oam);
@@ -79,7 +70,7 @@ static void test_mixed_options(void)
 	check_other(&g, gen_mixed, 1, 20, o1, sizeof(o1));
 	check_other(&g, gen_mixed, 2, 68, o2, sizeof(o2));
 	/* and what follows is the inner packet */
-	check_reason("inner", gs_parse_inner(gen_mixed + g.hdr_len,
+	gs_check_reason("inner", gs_parse_inner(gen_mixed + g.hdr_len,
 					     sizeof(gen_mixed) - g.hdr_len,
 					     g.protocol, &in), GS_R_OK);
 	CU_ASSERT_EQUAL(in.tuple.proto, GS_IPPROTO_ICMP);
@@ -92,7 +83,7 @@ static void test_flags_and_no_options(void)
 				     0xFF, 0xFF, 0xFF, 0xAB };
 	struct gs_geneve g;
 
-	check_reason("flags", gs_parse_geneve(h, sizeof(h), &g), GS_R_OK);
+	gs_check_reason("flags", gs_parse_geneve(h, sizeof(h), &g), GS_R_OK);
 	CU_ASSERT_TRUE(g.oam);
 	CU_ASSERT_TRUE(g.critical);
 	CU_ASSERT_EQUAL(g.protocol, GS_ETHERTYPE_IPV6);
@@ -109,7 +100,7 @@ static void test_teb_protocol(void)
 	static const uint8_t h[] = { 0x00, 0x00, 0x65, 0x58, 0, 0, 7, 0 };
 	struct gs_geneve g;
 
-	check_reason("teb", gs_parse_geneve(h, sizeof(h), &g), GS_R_OK);
+	gs_check_reason("teb", gs_parse_geneve(h, sizeof(h), &g), GS_R_OK);
 	CU_ASSERT_EQUAL(g.protocol, GS_ETHERTYPE_TEB);
 	CU_ASSERT_EQUAL(g.vni, 7);
 }
@@ -127,7 +118,7 @@ static void test_max_option_area(void)
 	p[8] = 0x00, p[9] = 0x77, p[10] = 0x01, p[11] = 31;
 	p[8 + 128] = 0x00, p[9 + 128] = 0x77, p[10 + 128] = 0x02;
 	p[11 + 128] = 30;
-	check_reason("252", gs_parse_geneve(p, sizeof(p), &g), GS_R_OK);
+	gs_check_reason("252", gs_parse_geneve(p, sizeof(p), &g), GS_R_OK);
 	CU_ASSERT_EQUAL(g.opts_len, 252);
 	CU_ASSERT_EQUAL(g.hdr_len, 260);
 	CU_ASSERT_EQUAL_FATAL(g.n_other, 2);
@@ -136,7 +127,7 @@ static void test_max_option_area(void)
 	CU_ASSERT_EQUAL(g.other[1].off, 128);
 	CU_ASSERT_EQUAL(g.other[1].len, 124);
 	/* one byte short of the area: the packet, not the area, is short */
-	check_reason("259", gs_parse_geneve(p, 259, &g),
+	gs_check_reason("259", gs_parse_geneve(p, 259, &g),
 		     GS_R_GENEVE_OPTS_PAST_END);
 }
 
@@ -155,7 +146,7 @@ static void test_many_options(void)
 		p[9 + 4 * i] = (uint8_t)i;
 		p[10 + 4 * i] = 0x7F;
 	}
-	check_reason("63", gs_parse_geneve(p, sizeof(p), &g), GS_R_OK);
+	gs_check_reason("63", gs_parse_geneve(p, sizeof(p), &g), GS_R_OK);
 	CU_ASSERT_EQUAL_FATAL(g.n_other, 63);
 	CU_ASSERT_EQUAL(g.other[62].off, 248);
 	CU_ASSERT_EQUAL(g.other[62].len, 4);
@@ -172,7 +163,7 @@ static void test_probe_shape(void)
 	struct gs_geneve g;
 	unsigned i;
 
-	check_reason("short probe", gs_parse_geneve(short_probe,
+	gs_check_reason("short probe", gs_parse_geneve(short_probe,
 						    sizeof(short_probe), &g),
 		     GS_R_OK);
 	CU_ASSERT_FALSE(g.has_probe);
@@ -184,7 +175,7 @@ static void test_probe_shape(void)
 		two[10 + 20 * i] = GS_PROBE_OPT_TYPE;
 		two[11 + 20 * i] = GS_PROBE_OPT_DATA_LEN / 4;
 	}
-	check_reason("two probes", gs_parse_geneve(two, sizeof(two), &g),
+	gs_check_reason("two probes", gs_parse_geneve(two, sizeof(two), &g),
 		     GS_R_OK);
 	CU_ASSERT_TRUE(g.has_probe);
 	CU_ASSERT_EQUAL(g.probe_off, 4);
@@ -285,7 +276,7 @@ static void test_malformed_table(void)
 		uint8_t *copy = malloc(bad_geneve[i].len);
 
 		memcpy(copy, bad_geneve[i].p, bad_geneve[i].len);
-		check_reason(bad_geneve[i].name,
+		gs_check_reason(bad_geneve[i].name,
 			     gs_parse_geneve(copy, bad_geneve[i].len, &g),
 			     bad_geneve[i].want);
 		free(copy);

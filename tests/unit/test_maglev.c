@@ -72,18 +72,6 @@ static uint32_t *count_slots(const uint32_t *t, uint32_t size, uint32_t n)
 	return c;
 }
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	/* splitmix64: seeded, so every run tests the same inputs */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /*
  * Reference builder written from the paper's pseudocode, as plainly as
  * possible: per-slot modulo, a linear scan for whose turn it is.  It uses the
@@ -309,11 +297,11 @@ static void test_weighted_shares(void)
 	uint32_t w[100];
 	double worst = 0, worst_slots = 0;
 
-	rng_state = 42;
+	gs_rng_state = 42;
 	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
 		for (int rep = 0; rep < 5; rep++) {
 			for (uint32_t i = 0; i < ns[k]; i++)
-				w[i] = 1 + (uint32_t)(rng_next() % 10);
+				w[i] = 1 + (uint32_t)(gs_rng_next() % 10);
 			check_weighted(ns[k], w,
 				       gs_maglev_pick_size(GS_MAGLEV_DEFAULT_SIZE, ns[k]),
 				       &worst, &worst_slots);
@@ -595,19 +583,19 @@ static void test_matches_reference(void)
 	static const uint32_t ns[] = { 1, 2, 5, 13, 64 };
 	static const uint32_t sizes[] = { 2, 3, 7, 251, 4099 };
 
-	rng_state = 7;
+	gs_rng_state = 7;
 	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 			for (int w = 0; w < 3; w++) {
 				struct fleet f;
 				uint32_t size = sizes[s], *a, *b;
-				uint32_t seed = (uint32_t)rng_next();
+				uint32_t seed = (uint32_t)gs_rng_next();
 
 				fleet_init(&f, ns[k]);
 				for (uint32_t i = 0; i < f.n; i++)
 					f.be[i].weight = w == 0 ? 1 :
-						w == 1 ? (uint32_t)(rng_next() % 11) :
-						(uint32_t)(1 + rng_next() % GS_MAX_WEIGHT);
+						w == 1 ? (uint32_t)(gs_rng_next() % 11) :
+						(uint32_t)(1 + gs_rng_next() % GS_MAX_WEIGHT);
 				a = build(&f, size, seed);
 				b = table_new(size);
 				ref_build(b, size, f.be, f.n, seed);
@@ -711,9 +699,9 @@ static void test_slot(void)
 	CU_ASSERT_EQUAL(gs_maglev_slot(0, 65537), 0);
 	CU_ASSERT_EQUAL(gs_maglev_slot(65537, 65537), 0);
 	CU_ASSERT_EQUAL(gs_maglev_slot(UINT32_MAX, 65537), UINT32_MAX % 65537);
-	rng_state = 99;
+	gs_rng_state = 99;
 	for (int i = 0; i < 10000; i++)
-		CU_ASSERT_TRUE(gs_maglev_slot((uint32_t)rng_next(), 100003) < 100003);
+		CU_ASSERT_TRUE(gs_maglev_slot((uint32_t)gs_rng_next(), 100003) < 100003);
 }
 
 static const struct gs_test_case size_cases[] = {

@@ -18,15 +18,6 @@ static const uint8_t v4_b[4] = { 10, 0, 0, 2 };
 static const uint8_t v6_a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t v6_b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
-static void check_reason(const char *what, enum gs_reason got,
-			 enum gs_reason want)
-{
-	if (got != want)
-		printf("\n  %s: got %s, want %s\n", what, gs_reason_name(got),
-		       gs_reason_name(want));
-	CU_ASSERT_EQUAL(got, want);
-}
-
 /* an address as a tuple holds it: IPv4 in the first 4 bytes, zero after */
 static void check_addr(const uint8_t *got, const uint8_t *want, uint8_t family)
 {
@@ -216,7 +207,7 @@ static void test_eth_untagged(void)
 				     0x08, 0x06 };
 	struct gs_eth e;
 
-	check_reason("arp", gs_parse_eth(f, sizeof(f), &e), GS_R_OK);
+	gs_check_reason("arp", gs_parse_eth(f, sizeof(f), &e), GS_R_OK);
 	CU_ASSERT_EQUAL(e.ethertype, GS_ETHERTYPE_ARP);
 	CU_ASSERT_EQUAL(e.n_vlans, 0);
 	CU_ASSERT_EQUAL(e.vlan_tci, 0);
@@ -229,7 +220,7 @@ static void test_eth_vlan(void)
 {
 	struct gs_eth e;
 
-	check_reason("dot1q", gs_parse_eth(teb_vlan, sizeof(teb_vlan), &e),
+	gs_check_reason("dot1q", gs_parse_eth(teb_vlan, sizeof(teb_vlan), &e),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(e.ethertype, GS_ETHERTYPE_IPV4);
 	CU_ASSERT_EQUAL(e.n_vlans, 1);
@@ -246,7 +237,7 @@ static void test_eth_qinq(void)
 	};
 	struct gs_eth e;
 
-	check_reason("qinq", gs_parse_eth(f, sizeof(f), &e), GS_R_OK);
+	gs_check_reason("qinq", gs_parse_eth(f, sizeof(f), &e), GS_R_OK);
 	CU_ASSERT_EQUAL(e.ethertype, GS_ETHERTYPE_IPV6);
 	CU_ASSERT_EQUAL(e.n_vlans, 2);
 	CU_ASSERT_EQUAL(e.vlan_tci, 0x2064);
@@ -259,7 +250,7 @@ static void test_ipv4_options(void)
 {
 	struct gs_ip ip;
 
-	check_reason("v4", gs_parse_ip(v4_opts_tcp, sizeof(v4_opts_tcp),
+	gs_check_reason("v4", gs_parse_ip(v4_opts_tcp, sizeof(v4_opts_tcp),
 				       GS_AF_INET, true, &ip), GS_R_OK);
 	CU_ASSERT_EQUAL(ip.family, GS_AF_INET);
 	CU_ASSERT_EQUAL(ip.proto, GS_IPPROTO_TCP);
@@ -281,21 +272,21 @@ static void test_ipv4_padding_and_family(void)
 	/* Ethernet minimum-size padding after the datagram is not an error */
 	memset(buf, 0xEE, sizeof(buf));
 	memcpy(buf, v4_opts_tcp, sizeof(v4_opts_tcp));
-	check_reason("padded", gs_parse_ip(buf, sizeof(buf), GS_AF_INET, true,
+	gs_check_reason("padded", gs_parse_ip(buf, sizeof(buf), GS_AF_INET, true,
 					   &ip), GS_R_OK);
 	CU_ASSERT_EQUAL(ip.tot_len, 52);
 	/* family 0 takes the version from the packet */
-	check_reason("any4", gs_parse_ip(buf, sizeof(buf), 0, true, &ip),
+	gs_check_reason("any4", gs_parse_ip(buf, sizeof(buf), 0, true, &ip),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(ip.family, GS_AF_INET);
-	check_reason("any6", gs_parse_ip(icmp6_echo, sizeof(icmp6_echo), 0,
+	gs_check_reason("any6", gs_parse_ip(icmp6_echo, sizeof(icmp6_echo), 0,
 					 true, &ip), GS_R_OK);
 	CU_ASSERT_EQUAL(ip.family, GS_AF_INET6);
 	/* and a family asked for is enforced */
-	check_reason("6 as 4", gs_parse_ip(icmp6_echo, sizeof(icmp6_echo),
+	gs_check_reason("6 as 4", gs_parse_ip(icmp6_echo, sizeof(icmp6_echo),
 					   GS_AF_INET, true, &ip),
 		     GS_R_IPV4_BAD_VERSION);
-	check_reason("4 as 6", gs_parse_ip(buf, sizeof(buf), GS_AF_INET6, true,
+	gs_check_reason("4 as 6", gs_parse_ip(buf, sizeof(buf), GS_AF_INET6, true,
 					   &ip), GS_R_IPV6_BAD_VERSION);
 }
 
@@ -306,9 +297,9 @@ static void test_ipv4_checksum_optional(void)
 
 	memcpy(buf, v4_opts_tcp, sizeof(buf));
 	buf[11] ^= 1;
-	check_reason("verify", gs_parse_ip(buf, sizeof(buf), GS_AF_INET, true,
+	gs_check_reason("verify", gs_parse_ip(buf, sizeof(buf), GS_AF_INET, true,
 					   &ip), GS_R_IPV4_BAD_CHECKSUM);
-	check_reason("no verify", gs_parse_ip(buf, sizeof(buf), GS_AF_INET,
+	gs_check_reason("no verify", gs_parse_ip(buf, sizeof(buf), GS_AF_INET,
 					      false, &ip), GS_R_OK);
 }
 
@@ -317,7 +308,7 @@ static void check_frag(const uint8_t *p, uint32_t len, uint8_t family,
 {
 	struct gs_ip ip;
 
-	check_reason("fragment", gs_parse_ip(p, len, family, true, &ip),
+	gs_check_reason("fragment", gs_parse_ip(p, len, family, true, &ip),
 		     GS_R_OK);
 	CU_ASSERT_TRUE(ip.is_fragment);
 	CU_ASSERT_EQUAL(ip.frag_offset, off);
@@ -342,7 +333,7 @@ static void test_ipv6_ext_chain(void)
 {
 	struct gs_ip ip;
 
-	check_reason("chain", gs_parse_ip(v6_ext_chain, sizeof(v6_ext_chain),
+	gs_check_reason("chain", gs_parse_ip(v6_ext_chain, sizeof(v6_ext_chain),
 					  GS_AF_INET6, true, &ip), GS_R_OK);
 	CU_ASSERT_EQUAL(ip.family, GS_AF_INET6);
 	CU_ASSERT_EQUAL(ip.proto, GS_IPPROTO_UDP);
@@ -381,12 +372,12 @@ static void test_ipv6_ext_limit(void)
 	uint32_t len;
 
 	len = build_dstopts_chain(buf, GS_MAX_IPV6_EXT_HDRS);
-	check_reason("at limit", gs_parse_ip(buf, len, GS_AF_INET6, true, &ip),
+	gs_check_reason("at limit", gs_parse_ip(buf, len, GS_AF_INET6, true, &ip),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(ip.hdr_len, 40 + 8 * GS_MAX_IPV6_EXT_HDRS);
 	CU_ASSERT_EQUAL(ip.proto, GS_IPPROTO_UDP);
 	len = build_dstopts_chain(buf, GS_MAX_IPV6_EXT_HDRS + 1);
-	check_reason("past limit", gs_parse_ip(buf, len, GS_AF_INET6, true,
+	gs_check_reason("past limit", gs_parse_ip(buf, len, GS_AF_INET6, true,
 					       &ip), GS_R_IPV6_EXT_TOO_MANY);
 }
 
@@ -405,7 +396,7 @@ static void test_ipv6_fragments(void)
 	/* an atomic fragment (offset 0, no MF: RFC 6946) is a whole packet */
 	memcpy(buf, v6_frag_first, sizeof(buf));
 	buf[43] = 0;
-	check_reason("atomic", gs_parse_ip(buf, sizeof(buf), GS_AF_INET6, true,
+	gs_check_reason("atomic", gs_parse_ip(buf, sizeof(buf), GS_AF_INET6, true,
 					   &ip), GS_R_OK);
 	CU_ASSERT_FALSE(ip.is_fragment);
 	CU_ASSERT_EQUAL(ip.frag_id, 0xA1B2C3D4);
@@ -416,7 +407,7 @@ static void test_ipv6_fragments(void)
 	memcpy(buf, v6_frag_later, sizeof(buf));
 	buf[40] = GS_IPPROTO_DSTOPTS;
 	buf[49] = 0xFF; /* would claim 2 KiB as a destination options header */
-	check_reason("later, ext next", gs_parse_ip(buf, sizeof(buf),
+	gs_check_reason("later, ext next", gs_parse_ip(buf, sizeof(buf),
 						    GS_AF_INET6, true, &ip),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(ip.proto, GS_IPPROTO_DSTOPTS);
@@ -426,7 +417,7 @@ static void test_ipv6_fragments(void)
 	memcpy(buf, v6_frag_later, sizeof(buf));
 	buf[42] = 0xFF;
 	buf[43] = 0xF9;
-	check_reason("past 64k",
+	gs_check_reason("past 64k",
 		     gs_parse_ip(buf, sizeof(buf), GS_AF_INET6, true, &ip),
 		     GS_R_IPV6_BAD_FRAGMENT);
 }
@@ -437,7 +428,7 @@ static void test_inner_tcp(void)
 {
 	struct gs_inner in;
 
-	check_reason("tcp", gs_parse_inner(v4_opts_tcp, sizeof(v4_opts_tcp),
+	gs_check_reason("tcp", gs_parse_inner(v4_opts_tcp, sizeof(v4_opts_tcp),
 					   GS_ETHERTYPE_IPV4, &in), GS_R_OK);
 	CU_ASSERT_EQUAL(in.l3_off, 0);
 	CU_ASSERT_TRUE(in.has_ports);
@@ -451,17 +442,17 @@ static void test_inner_udp_v6_ext(void)
 {
 	struct gs_inner in;
 
-	check_reason("udp6", gs_parse_inner(v6_ext_chain, sizeof(v6_ext_chain),
+	gs_check_reason("udp6", gs_parse_inner(v6_ext_chain, sizeof(v6_ext_chain),
 					    GS_ETHERTYPE_IPV6, &in), GS_R_OK);
 	check_tuple(&in.tuple, GS_AF_INET6, v6_a, v6_b, GS_IPPROTO_UDP, 4000,
 		    4001);
 	CU_ASSERT_TRUE(in.has_ports);
 	/* the protocol is the packet's, not the GENEVE header's claim */
-	check_reason("v6 as 0x0800",
+	gs_check_reason("v6 as 0x0800",
 		     gs_parse_inner(v6_ext_chain, sizeof(v6_ext_chain),
 				    GS_ETHERTYPE_IPV4, &in),
 		     GS_R_IPV4_BAD_VERSION);
-	check_reason("bad protocol",
+	gs_check_reason("bad protocol",
 		     gs_parse_inner(v6_ext_chain, sizeof(v6_ext_chain), 0x0806,
 				    &in), GS_R_GENEVE_BAD_PROTOCOL);
 }
@@ -471,7 +462,7 @@ static void check_inner_frag(const uint8_t *p, uint32_t len, uint16_t proto,
 {
 	struct gs_inner in;
 
-	check_reason("inner fragment", gs_parse_inner(p, len, proto, &in),
+	gs_check_reason("inner fragment", gs_parse_inner(p, len, proto, &in),
 		     GS_R_OK);
 	CU_ASSERT_TRUE(in.ip.is_fragment);
 	CU_ASSERT_EQUAL(in.has_ports, has_ports);
@@ -498,13 +489,13 @@ static void test_inner_icmp_echo(void)
 {
 	struct gs_inner in;
 
-	check_reason("echo4", gs_parse_inner(icmp4_echo, sizeof(icmp4_echo),
+	gs_check_reason("echo4", gs_parse_inner(icmp4_echo, sizeof(icmp4_echo),
 					     GS_ETHERTYPE_IPV4, &in), GS_R_OK);
 	check_tuple(&in.tuple, GS_AF_INET, v4_a, v4_b, GS_IPPROTO_ICMP,
 		    0x1234, 0x1234);
 	CU_ASSERT_TRUE(in.has_ports);
 	CU_ASSERT_FALSE(in.is_icmp_error);
-	check_reason("echo6", gs_parse_inner(icmp6_echo, sizeof(icmp6_echo),
+	gs_check_reason("echo6", gs_parse_inner(icmp6_echo, sizeof(icmp6_echo),
 					     GS_ETHERTYPE_IPV6, &in), GS_R_OK);
 	check_tuple(&in.tuple, GS_AF_INET6, v6_b, v6_a, GS_IPPROTO_ICMPV6,
 		    0x4321, 0x4321);
@@ -519,14 +510,14 @@ static void test_inner_icmp_other(void)
 	/* a timestamp request (13) has no identifier gsteer steers by */
 	memcpy(buf, icmp4_echo, sizeof(buf));
 	buf[20] = 13;
-	check_reason("ts", gs_parse_inner(buf, sizeof(buf), GS_ETHERTYPE_IPV4,
+	gs_check_reason("ts", gs_parse_inner(buf, sizeof(buf), GS_ETHERTYPE_IPV4,
 					  &in), GS_R_OK);
 	check_tuple(&in.tuple, GS_AF_INET, v4_a, v4_b, GS_IPPROTO_ICMP, 0, 0);
 	CU_ASSERT_TRUE(in.has_ports);
 	/* GRE (47): no ports, but nothing missing either */
 	memcpy(buf, icmp4_echo, sizeof(buf));
 	buf[9] = 47;
-	check_reason("gre", gs_parse_inner(buf, sizeof(buf), GS_ETHERTYPE_IPV4,
+	gs_check_reason("gre", gs_parse_inner(buf, sizeof(buf), GS_ETHERTYPE_IPV4,
 					   &in), GS_R_OK);
 	check_tuple(&in.tuple, GS_AF_INET, v4_a, v4_b, 47, 0, 0);
 	CU_ASSERT_TRUE(in.has_ports);
@@ -538,7 +529,7 @@ static void test_inner_icmp4_error(void)
 	static const uint8_t far[4] = { 198, 51, 100, 7 };
 	struct gs_inner in;
 
-	check_reason("err4", gs_parse_inner(icmp4_err, sizeof(icmp4_err),
+	gs_check_reason("err4", gs_parse_inner(icmp4_err, sizeof(icmp4_err),
 					    GS_ETHERTYPE_IPV4, &in), GS_R_OK);
 	CU_ASSERT_TRUE(in.is_icmp_error);
 	CU_ASSERT_TRUE(in.has_ports);
@@ -556,7 +547,7 @@ static void test_inner_icmp6_error(void)
 					 [15] = 7 };
 	struct gs_inner in;
 
-	check_reason("err6", gs_parse_inner(icmp6_err, sizeof(icmp6_err),
+	gs_check_reason("err6", gs_parse_inner(icmp6_err, sizeof(icmp6_err),
 					    GS_ETHERTYPE_IPV6, &in), GS_R_OK);
 	CU_ASSERT_TRUE(in.is_icmp_error);
 	CU_ASSERT_TRUE(in.has_ports);
@@ -574,7 +565,7 @@ static void test_inner_icmp_quote_fragment(void)
 	/* the quote is a later fragment: it has no ports to give */
 	memcpy(buf, icmp4_err, sizeof(buf));
 	buf[28 + 7] = 4; /* fragment offset 32 bytes */
-	check_reason("quoted frag", gs_parse_inner(buf, sizeof(buf),
+	gs_check_reason("quoted frag", gs_parse_inner(buf, sizeof(buf),
 						   GS_ETHERTYPE_IPV4, &in),
 		     GS_R_OK);
 	CU_ASSERT_TRUE(in.is_icmp_error);
@@ -590,7 +581,7 @@ static void test_inner_teb(void)
 	struct gs_inner in;
 
 	/* inner checksum 0x0bad is wrong on purpose: not ours to verify */
-	check_reason("teb", gs_parse_inner(teb_vlan, sizeof(teb_vlan),
+	gs_check_reason("teb", gs_parse_inner(teb_vlan, sizeof(teb_vlan),
 					   GS_ETHERTYPE_TEB, &in), GS_R_OK);
 	CU_ASSERT_EQUAL(in.l3_off, 18);
 	CU_ASSERT_EQUAL(in.ip.tot_len, 30);
@@ -610,16 +601,16 @@ static void test_inner_udp_6081_not_geneve(void)
 	buf[25] = 16;			/* UDP length */
 	buf[28] = 0x40;			/* version 1 */
 	buf[3] = 36;			/* total length */
-	check_reason("v1", gs_parse_inner(buf, 36, GS_ETHERTYPE_IPV4, &in),
+	gs_check_reason("v1", gs_parse_inner(buf, 36, GS_ETHERTYPE_IPV4, &in),
 		     GS_R_OK);
 	CU_ASSERT_EQUAL(in.tuple.dport, 6081);
 	buf[28] = 0x00;
-	check_reason("v0", gs_parse_inner(buf, 36, GS_ETHERTYPE_IPV4, &in),
+	gs_check_reason("v0", gs_parse_inner(buf, 36, GS_ETHERTYPE_IPV4, &in),
 		     GS_R_INNER_NESTED_GENEVE);
 	/* fewer than 8 bytes of payload cannot be a GENEVE header */
 	buf[25] = 15;
 	buf[3] = 35;
-	check_reason("short", gs_parse_inner(buf, 35, GS_ETHERTYPE_IPV4, &in),
+	gs_check_reason("short", gs_parse_inner(buf, 35, GS_ETHERTYPE_IPV4, &in),
 		     GS_R_OK);
 }
 
@@ -1000,7 +991,7 @@ static void test_malformed_table(void)
 
 		memcpy(copy, b.p, b.len);
 		b.p = copy;
-		check_reason(b.name, run_parser(&b), b.want);
+		gs_check_reason(b.name, run_parser(&b), b.want);
 		free(copy);
 	}
 }
