@@ -538,6 +538,20 @@ static void reply_in_place(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
 	gs_dp_send_from_main(dp, m);
 }
 
+/* send the reply built in place (@len > 0), or free @m, counted under
+ * @ignored unless it taught us a neighbour */
+static void answer(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port, int len,
+		   bool learned, enum gs_reason ignored)
+{
+	if (len > 0) {
+		reply_in_place(dp, m, port, len);
+		return;
+	}
+	if (!learned)
+		dp->main_drops[ignored]++;
+	rte_pktmbuf_free(m);
+}
+
 /* the entry of a neighbour that just spoke, when we have one */
 static struct gs_neigh *known(struct gs_dp *dp, uint16_t port, uint8_t family,
 			      const uint8_t *addr)
@@ -556,7 +570,7 @@ static void input_arp(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
 	static const uint8_t zero_ip[4];
 	const struct gs_arp *a = &pk->arp;
 	struct gs_neigh *n = NULL;
-	int len;
+	int len = -1;
 
 	/* requests, replies and gratuitous ARP alike refresh an entry we
 	 * have; unsolicited traffic never creates one */
@@ -566,17 +580,10 @@ static void input_arp(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
 		neigh_learn(dp, n, a->sha, neigh_now(dp));
 
 	if (a->op == GS_ARP_OP_REQUEST && port_owns(dp, port, GS_AF_INET, a->tpa) &&
-	    mac_usable(a->sha)) {
+	    mac_usable(a->sha))
 		len = gs_arp_reply_build(buf, cap, pk, dp->ports[port].mac.addr_bytes,
 					 a->tpa);
-		if (len > 0) {
-			reply_in_place(dp, m, port, len);
-			return;
-		}
-	}
-	if (!n)
-		dp->main_drops[GS_R_ARP_IGNORED]++;
-	rte_pktmbuf_free(m);
+	answer(dp, m, port, len, n != NULL, GS_R_ARP_IGNORED);
 }
 
 static void input_ns(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
@@ -584,24 +591,17 @@ static void input_ns(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
 {
 	const struct gs_ndp *nd = &pk->ndp;
 	struct gs_neigh *n = NULL;
-	int len;
+	int len = -1;
 
 	if (nd->has_ll && mac_usable(nd->ll))
 		n = known(dp, port, GS_AF_INET6, pk->ip.src);
 	if (n)
 		neigh_learn(dp, n, nd->ll, neigh_now(dp));
 
-	if (port_owns(dp, port, GS_AF_INET6, nd->target)) {
+	if (port_owns(dp, port, GS_AF_INET6, nd->target))
 		len = gs_ndp_na_build(buf, cap, pk, dp->ports[port].mac.addr_bytes,
 				      nd->target);
-		if (len > 0) {
-			reply_in_place(dp, m, port, len);
-			return;
-		}
-	}
-	if (!n)
-		dp->main_drops[GS_R_ICMP_IGNORED]++;
-	rte_pktmbuf_free(m);
+	answer(dp, m, port, len, n != NULL, GS_R_ICMP_IGNORED);
 }
 
 static void input_na(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
@@ -641,12 +641,7 @@ static void input_echo(struct gs_dp *dp, struct rte_mbuf *m, uint16_t port,
 		len = gs_echo_reply_build(buf, cap, buf, pk,
 					  dp->ports[port].mac.addr_bytes,
 					  pk->ip.dst);
-	if (len > 0) {
-		reply_in_place(dp, m, port, len);
-		return;
-	}
-	dp->main_drops[GS_R_ICMP_IGNORED]++;
-	rte_pktmbuf_free(m);
+	answer(dp, m, port, len, false, GS_R_ICMP_IGNORED);
 }
 
 void gs_neigh_input(struct gs_dp *dp, struct rte_mbuf *m)
