@@ -27,6 +27,7 @@ DP=${1:?gsteer-dataplane}
 CFG=${2:?fixture config}
 FIX=${3:?fixtures json}
 PY=${4:-/usr/bin/python3}
+REPLAY=$(dirname "$0")/../fixtures/replay.py
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gsfx-pcap.XXXXXX")
 cleanup() {
@@ -35,39 +36,8 @@ cleanup() {
 trap cleanup EXIT
 
 # 1. in.pcap, the config copy, and what to expect
-"$PY" - "$CFG" "$FIX" "$tmp" <<'EOF'
-import json, logging, sys
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.utils import wrpcap
-from scapy.layers.l2 import Ether
-
-cfg_path, fix_path, tmp = sys.argv[1:4]
-with open(cfg_path) as f:
-    cfg = json.load(f)
-port = cfg["dataplane"]["ports"][0]
-port["devargs"] = "net_pcap0,rx_pcap=%s/in.pcap,tx_pcap=%s/out.pcap" % (tmp, tmp)
-cfg["dataplane"]["control_socket"] = tmp + "/dp.sock"
-with open(tmp + "/config.json", "w") as f:
-    json.dump(cfg, f, indent=1)
-
-steps = json.load(open(fix_path))
-frames, outs, drops, names = [], [], {}, []
-for s in steps:
-    if "ctl" in s:
-        break
-    frames.append(Ether(bytes.fromhex(s["in"])))
-    outs += s["out"]
-    if s["drop"]:
-        drops[s["drop"]] = drops.get(s["drop"], 0) + 1
-    names.append(s["name"])
-wrpcap(tmp + "/in.pcap", frames)
-with open(tmp + "/expected.json", "w") as f:
-    json.dump({"out": outs, "drops": drops, "n_in": len(frames),
-               "names": names}, f)
-print("test_pcap_replay: %d of %d steps replayed (the rest follow a control "
-      "step), %d frames expected out, %d drops" %
-      (len(frames), len(steps), len(outs), sum(drops.values())))
-EOF
+"$PY" "$REPLAY" prepare "$FIX" "$CFG" "$tmp" \
+	"net_pcap0,rx_pcap=$tmp/in.pcap,tx_pcap=$tmp/out.pcap"
 
 # 2. the real binary
 set +e
@@ -90,37 +60,4 @@ if grep -q 'runtime error:\|Sanitizer' "$tmp/dp.log"; then
 fi
 
 # 3. compare
-"$PY" - "$tmp" <<'EOF'
-import collections, json, logging, sys
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.utils import RawPcapReader
-
-tmp = sys.argv[1]
-exp = json.load(open(tmp + "/expected.json"))
-got = [bytes(p).hex() for p, _ in RawPcapReader(tmp + "/out.pcap")]
-stats = json.load(open(tmp + "/stats.json"))
-fail = False
-
-want = collections.Counter(exp["out"])
-have = collections.Counter(got)
-missing = want - have
-extra = have - want
-for h, n in missing.items():
-    fail = True
-    print("FAIL missing %dx frame %s" % (n, h))
-for h, n in extra.items():
-    fail = True
-    print("FAIL unexpected %dx frame %s" % (n, h))
-if not missing and not extra:
-    print("PASS out.pcap: %d frames, all expected" % len(got))
-
-drops = stats["stats"]["drops"]
-for reason in sorted(set(drops) | set(exp["drops"])):
-    n, e = drops.get(reason, 0), exp["drops"].get(reason, 0)
-    if n != e:
-        fail = True
-        print("FAIL drop counter %s = %d, expected %d" % (reason, n, e))
-if not fail:
-    print("PASS drop counters: %s" % json.dumps(exp["drops"], sort_keys=True))
-sys.exit(1 if fail else 0)
-EOF
+"$PY" "$REPLAY" compare "$tmp"

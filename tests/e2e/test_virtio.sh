@@ -38,6 +38,7 @@ set -euo pipefail
 
 BUILD=${1:?build dir}
 PY=/usr/bin/python3
+REPLAY=$(dirname "$0")/../fixtures/replay.py
 DP=$BUILD/dataplane/gsteer-dataplane
 FIX=$BUILD/tests/fixtures/fixtures.json
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -121,36 +122,9 @@ if [ "$free_hp" -lt "$NEED" ]; then
 fi
 
 # --- in.pcap, config, expected frames -----------------------------------------
-"$PY" - "$CFG" "$FIX" "$TMP" <<'EOF'
-import json, logging, sys
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.utils import wrpcap
-from scapy.layers.l2 import Ether
-
-cfg_path, fix_path, tmp = sys.argv[1:4]
-cfg = json.load(open(cfg_path))
-cfg["dataplane"]["ports"][0]["devargs"] = (
-    "net_virtio_user0,path=%s/vhost.sock,queues=1,mac=02:70:63:61:70:00" % tmp)
-cfg["dataplane"]["control_socket"] = tmp + "/dp.sock"
-json.dump(cfg, open(tmp + "/config.json", "w"), indent=1)
-
-steps = json.load(open(fix_path))
-frames, outs, names = [], [], []
-for s in steps:
-    if "ctl" in s:
-        break
-    if len(s["out"]) != 1 or s["drop"] or "slowpath" in s.get("tags", []):
-        continue
-    frames.append(Ether(bytes.fromhex(s["in"])))
-    outs += s["out"]
-    names.append(s["name"])
-if not frames:
-    sys.exit("no fixture step selected")
-wrpcap(tmp + "/in.pcap", frames)
-json.dump({"out": outs, "names": names}, open(tmp + "/expected.json", "w"))
-print("test_virtio: %d fixture steps selected, %d frames expected back" %
-      (len(frames), len(outs)))
-EOF
+"$PY" "$REPLAY" prepare "$FIX" "$CFG" "$TMP" \
+	"net_virtio_user0,path=$TMP/vhost.sock,queues=1,mac=02:70:63:61:70:00" \
+	--single-output
 
 # --- testpmd: vhost-user server + pcap ------------------------------------------
 mkfifo "$TMP/tp.in"
@@ -213,33 +187,5 @@ fi
 [ -f "$TMP/out.pcap" ] || fail "testpmd wrote no out.pcap"
 
 # --- compare ----------------------------------------------------------------------
-"$PY" - "$TMP" <<'EOF'
-import collections, json, logging, sys
-logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.utils import RawPcapReader
-
-tmp = sys.argv[1]
-exp = json.load(open(tmp + "/expected.json"))
-got = [bytes(p).hex() for p, _ in RawPcapReader(tmp + "/out.pcap")]
-stats = json.load(open(tmp + "/stats.json"))["stats"]
-fail = False
-want, have = collections.Counter(exp["out"]), collections.Counter(got)
-missing, extra = want - have, have - want
-for h, n in missing.items():
-    fail = True
-    i = exp["out"].index(h)
-    print("FAIL missing %dx frame of step '%s': %s" % (n, exp["names"][i], h))
-for h, n in extra.items():
-    fail = True
-    print("FAIL unexpected %dx frame %s" % (n, h))
-drops = {k: v for k, v in stats.get("drops", {}).items() if v}
-if drops:
-    fail = True
-    print("FAIL drop counters not zero: %s" % json.dumps(drops, sort_keys=True))
-if fail:
-    print("test_virtio: FAIL (%d frames sent, %d back, %d expected)" %
-          (len(exp["names"]), len(got), len(exp["out"])))
-    sys.exit(1)
-print("PASS test_virtio: %d frames through vhost-user/virtio-user, all %d "
-      "expected frames back byte for byte, no drops" % (len(exp["names"]), len(got)))
-EOF
+"$PY" "$REPLAY" compare "$TMP" || fail "output differs from the fixtures (above)"
+echo "PASS test_virtio: fixture frames through vhost-user/virtio-user, all back byte for byte, no drops"
