@@ -707,6 +707,24 @@ void gs_neigh_input(struct gs_dp *dp, struct rte_mbuf *m)
 
 /* ---- timer ---------------------------------------------------------------- */
 
+/* the next solicitation when it is due, or give up after the last: an
+ * unanswered entry asks by broadcast; a stale one re-checks its MAC by
+ * unicast, but its last try broadcasts in case the MAC moved without a
+ * gratuitous announcement */
+static void neigh_retry(struct gs_dp *dp, struct gs_neigh *n, uint64_t now_ms,
+			bool stale)
+{
+	if (!reached(now_ms, n->next_try_ms))
+		return;
+	if (n->tries >= GS_NEIGH_MAX_TRIES) {
+		neigh_fail(dp, n, now_ms);
+		return;
+	}
+	n->tries++;
+	n->next_try_ms = now_ms + GS_NEIGH_RETRY_MS;
+	neigh_solicit(dp, n, stale && n->tries < GS_NEIGH_MAX_TRIES);
+}
+
 void gs_neigh_timer(struct gs_dp *dp, uint64_t now_ms)
 {
 	struct neigh_priv *pv;
@@ -723,15 +741,7 @@ void gs_neigh_timer(struct gs_dp *dp, uint64_t now_ms)
 
 		switch (n->state) {
 		case GS_NEIGH_INCOMPLETE:
-			if (!reached(now_ms, n->next_try_ms))
-				break;
-			if (n->tries >= GS_NEIGH_MAX_TRIES) {
-				neigh_fail(dp, n, now_ms);
-				break;
-			}
-			n->tries++;
-			n->next_try_ms = now_ms + GS_NEIGH_RETRY_MS;
-			neigh_solicit(dp, n, false);
+			neigh_retry(dp, n, now_ms, false);
 			break;
 		case GS_NEIGH_REACHABLE:
 			if (!reached(now_ms, n->updated_ms + GS_NEIGH_REACHABLE_MS))
@@ -743,17 +753,7 @@ void gs_neigh_timer(struct gs_dp *dp, uint64_t now_ms)
 			neigh_solicit(dp, n, true);
 			break;
 		case GS_NEIGH_STALE:
-			if (!reached(now_ms, n->next_try_ms))
-				break;
-			if (n->tries >= GS_NEIGH_MAX_TRIES) {
-				neigh_fail(dp, n, now_ms);
-				break;
-			}
-			n->tries++;
-			n->next_try_ms = now_ms + GS_NEIGH_RETRY_MS;
-			/* the last try broadcasts, in case the MAC moved
-			 * without a gratuitous announcement */
-			neigh_solicit(dp, n, n->tries < GS_NEIGH_MAX_TRIES);
+			neigh_retry(dp, n, now_ms, true);
 			break;
 		default: /* FAILED waits for gs_neigh_get, STATIC never moves */
 			break;
