@@ -13,10 +13,13 @@
 # $P-up is the upstream: a GWLB-endpoint-like router that sends everything
 # between its two hosts through GENEVE (L3 inner, as AWS GWLB does) to the
 # gsteer listener 10.10.0.10, and forwards what comes back.  Appliances have
-# a management network 192.168.50.0/24 toward the root namespace
+# a management network $GS_MGMT.0/24 toward the root namespace
 # ($P-m1..3 = .11-.13 there, appliances .101-.103) for TCP/HTTP checks.
+# Two topologies may be up at once only with different GS_P and GS_MGMT: the
+# management routes live in the root namespace.
 
 GS_P=${GS_P:-gs}
+GS_MGMT=${GS_MGMT:-192.168.50}
 GS_N_APPLIANCES=${GS_N_APPLIANCES:-3}
 
 topo_ns() { ip netns exec "$GS_P-$1" "${@:2}"; }
@@ -100,9 +103,9 @@ topo_up() {
 		topo_ns sw ip link set "a${i}sw" master br0
 		topo_ns "a$i" ip addr add "10.10.0.$((100 + i))/24" dev eth0
 		topo_veth "mgmt0" "a$i" "$GS_P-m$i" ""
-		topo_ns "a$i" ip addr add "192.168.50.$((100 + i))/24" dev mgmt0
-		ip addr add "192.168.50.$((10 + i))/24" dev "$GS_P-m$i" noprefixroute
-		ip route add "192.168.50.$((100 + i))/32" dev "$GS_P-m$i"
+		topo_ns "a$i" ip addr add "$GS_MGMT.$((100 + i))/24" dev mgmt0
+		ip addr add "$GS_MGMT.$((10 + i))/24" dev "$GS_P-m$i" noprefixroute
+		ip route add "$GS_MGMT.$((100 + i))/32" dev "$GS_P-m$i"
 	done
 }
 
@@ -128,7 +131,7 @@ topo_config() {
 	local sock=$1 i apps=""
 	for i in $(seq 1 "$GS_N_APPLIANCES"); do
 		apps+="${apps:+,}
-        {\"id\": \"a$i\", \"address\": \"10.10.0.$((100 + i))\", \"health_address\": \"192.168.50.$((100 + i))\"}"
+        {\"id\": \"a$i\", \"address\": \"10.10.0.$((100 + i))\", \"health_address\": \"$GS_MGMT.$((100 + i))\"}"
 	done
 	cat <<EOF2
 {
