@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared by the libFuzzer targets: a loud invariant check.  A violated
+ * invariant aborts, which libFuzzer reports as a crash with the input that
+ * caused it, like any sanitizer finding.
+ */
+#ifndef GS_FUZZ_UTIL_H
+#define GS_FUZZ_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FUZZ_CHECK(cond)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: invariant failed: %s\n",       \
+				__FILE__, __LINE__, #cond);                    \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+#endif /* GS_FUZZ_UTIL_H */
