@@ -15,6 +15,8 @@
  *  - the drop counters (worker 0 + main lcore) must have grown by exactly
  *    one under the expected reason and nowhere else (by nothing at all
  *    when the step expects no drop).
+ *  - no mbuf may stay in use beyond those the data plane holds on purpose
+ *    (early fragments, packets waiting for a neighbour, ring messages).
  * At the end no mbuf may be left in use, held or queued.
  *
  * The fixtures assume the port MAC 02:70:63:61:70:00 (net_pcap's first
@@ -108,6 +110,22 @@ static void drops_snapshot(const struct gs_dp *dp, uint64_t *out)
 	}
 }
 
+/*
+ * mbufs the data plane legitimately keeps between steps: early fragments it
+ * holds, packets waiting for a neighbour, messages still on its rings.
+ * Every other mbuf in use after a step has been sent and freed is a leak.
+ */
+static unsigned mbufs_held(const struct gs_dp *dp)
+{
+	unsigned n = rte_ring_count(dp->to_main);
+
+	for (uint32_t w = 0; w < dp->n_workers; w++)
+		n += dp->workers[w].n_frag_hold + rte_ring_count(dp->workers[w].inject);
+	for (uint32_t i = 0; i < dp->n_neighs; i++)
+		n += dp->neighs[i].n_held;
+	return n;
+}
+
 static int run_ctl(struct gs_dp *dp, json_t *step, const char *name)
 {
 	json_t *req = json_object_get(step, "ctl");
@@ -150,6 +168,7 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	struct rte_mbuf *m;
 	char *dst;
 	bool fail = false;
+	unsigned free_before;
 	static uint8_t buf[FIX_MAX_FRAME];
 
 	if (n_exp > FIX_MAX_OUT ||
@@ -172,6 +191,7 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	}
 
 	drops_snapshot(dp, before);
+	free_before = rte_mempool_in_use_count(dp->pool) - mbufs_held(dp);
 	m = rte_pktmbuf_alloc(dp->pool);
 	dst = m ? rte_pktmbuf_append(m, (uint16_t)in.len) : NULL;
 	if (!dst) {
@@ -228,6 +248,13 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 			       name, gs_reason_name((enum gs_reason)r), d, e);
 			fail = true;
 		}
+	}
+	/* per step, so a leak is pinned on the packet that caused it */
+	if (rte_mempool_in_use_count(dp->pool) - mbufs_held(dp) != free_before) {
+		printf("FAIL %s: %u mbuf(s) in use and not held by the data plane, %u before the step\n",
+		       name, rte_mempool_in_use_count(dp->pool) - mbufs_held(dp),
+		       free_before);
+		fail = true;
 	}
 	printf("%s %s\n", fail ? "FAIL" : "PASS", name);
 	if (verbose && !fail)
