@@ -151,6 +151,7 @@ struct gs_frag_entry {
 	struct gs_frag_id fid;
 	uint16_t sport;
 	uint16_t dport;
+	uint16_t first_end; /* fragment data bytes the first fragment holds */
 	bool in_use;
 };
 

@@ -104,32 +104,51 @@ static uint32_t frag_slot(const struct gs_worker *w, const struct gs_frag_id *f)
 	return gs_jhash_13words(k, 0) & w->frag_mask;
 }
 
-/* the first fragment carries the ports: remember them for the others */
-static void frag_note_first(struct gs_worker *w, const struct gs_frag_id *fid,
+static bool frag_live(const struct gs_frag_entry *e, const struct gs_frag_id *fid,
+		      uint32_t now_ms)
+{
+	return e->in_use && frag_id_eq(&e->fid, fid) &&
+	       (int32_t)(now_ms - (uint32_t)e->expires_ms) <= 0;
+}
+
+/*
+ * The first fragment carries the ports: remember them for the others.
+ * Returns false for a second first fragment of a live datagram with other
+ * ports: it would re-steer the fragments still to come (an overlap attack
+ * on the L4 header); an exact repeat is harmless and passes.
+ */
+static bool frag_note_first(struct gs_worker *w, const struct gs_frag_id *fid,
 			    const struct gs_inner *in, uint32_t now_ms)
 {
 	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
+	if (unlikely(frag_live(e, fid, now_ms)) &&
+	    (e->sport != in->tuple.sport || e->dport != in->tuple.dport))
+		return false;
 	/* direct-mapped: a collision replaces the older datagram */
 	e->in_use = true;
 	e->expires_ms = now_ms + GS_FRAG_TTL_MS;
 	e->fid = *fid;
 	e->sport = in->tuple.sport;
 	e->dport = in->tuple.dport;
+	/* fragment data the first one covers (after every header parsed) */
+	e->first_end = (uint16_t)(in->ip.tot_len - in->ip.hdr_len);
+	return true;
 }
 
-static bool frag_find_ports(struct gs_worker *w, const struct gs_frag_id *fid,
-			    struct gs_inner *in, uint32_t now_ms)
+/* the first fragment's entry for a later fragment, or NULL */
+static const struct gs_frag_entry *frag_find_ports(struct gs_worker *w,
+						   const struct gs_frag_id *fid,
+						   struct gs_inner *in, uint32_t now_ms)
 {
 	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
-	if (!e->in_use || !frag_id_eq(&e->fid, fid) ||
-	    (int32_t)(now_ms - (uint32_t)e->expires_ms) > 0)
-		return false;
+	if (!frag_live(e, fid, now_ms))
+		return NULL;
 	in->tuple.sport = e->sport;
 	in->tuple.dport = e->dport;
 	in->has_ports = true;
-	return true;
+	return e;
 }
 
 static void frag_hold(struct gs_worker *w, struct rte_mbuf *m,
@@ -184,7 +203,7 @@ static enum gs_reason reencap(struct rte_mbuf *m, uint16_t inner_off,
 	/* the carried options live in the old header: copy them out first */
 	olen = gs_geneve_opts_write(opts, sizeof(opts), os);
 	if (unlikely(olen < 0))
-		return GS_R_TOO_BIG;
+		return GS_R_GENEVE_OPTS_TOO_LONG; /* ours + carried > 252 bytes */
 	e->opts = opts;
 	e->opts_len = (uint16_t)olen;
 	rte_pktmbuf_adj(m, inner_off);
@@ -399,23 +418,36 @@ static inline int packet_dir(const struct pkt_ctx *c, int key_dir)
 
 /*
  * Fragments after the first borrow its ports.  Returns false when @m was
- * held; @first is set for a first fragment, whose datagram is then in @fid.
+ * held or dropped (an overlap); @first is set for a first fragment, whose
+ * datagram is then in @fid.
  */
 static bool resolve_fragment(struct gs_worker *w, struct rte_mbuf *m,
 			     struct pkt_ctx *c, uint32_t now_ms, bool *first,
 			     struct gs_frag_id *fid)
 {
+	const struct gs_frag_entry *e;
+
 	*first = false;
 	if (!c->inner.ip.is_fragment || c->inner.is_icmp_error)
 		return true;
 	frag_id_of(fid, &c->inner.ip);
 	if (c->inner.ip.frag_offset == 0) {
+		if (unlikely(!frag_note_first(w, fid, &c->inner, now_ms))) {
+			drop(w, m, GS_R_FRAG_OVERLAP);
+			return false;
+		}
 		*first = true;
 		w->stats.frag_first++;
-		frag_note_first(w, fid, &c->inner, now_ms);
 		return true;
 	}
-	if (frag_find_ports(w, fid, &c->inner, now_ms)) {
+	e = frag_find_ports(w, fid, &c->inner, now_ms);
+	if (e) {
+		/* a later fragment reaching back into the first one would
+		 * rewrite the L4 header steering (and the appliance) saw */
+		if (unlikely(c->inner.ip.frag_offset < e->first_end)) {
+			drop(w, m, GS_R_FRAG_OVERLAP);
+			return false;
+		}
 		w->stats.frag_followed++;
 		return true;
 	}
