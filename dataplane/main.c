@@ -134,10 +134,6 @@ static void warn_unimplemented(const struct gs_config *cfg)
 		if (cfg->groups[g].tcp_reset_on_unserved)
 			fprintf(stderr, "gsteer-dataplane: warning: target_groups[%u].tcp_reset_on_unserved: not implemented yet, no resets are sent\n",
 				g);
-	for (uint32_t l = 0; l < cfg->n_listeners; l++)
-		if (cfg->listeners[l].max_flows_per_source)
-			fprintf(stderr, "gsteer-dataplane: warning: listeners[%u].max_flows_per_source: not implemented yet, no limit applies\n",
-				l);
 }
 
 static void control_loop(struct gs_dp *dp, const struct options *o)

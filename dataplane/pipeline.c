@@ -14,6 +14,7 @@
 #include "gs_maglev.h"
 #include "neigh.h"
 #include "pipeline.h"
+#include "src_limit.h"
 
 /* what the classifier learnt about one received GENEVE packet */
 struct pkt_ctx {
@@ -495,17 +496,28 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 			f->appliance = a;
 		}
 	} else {
+		uint32_t src_slots = 0;
+
 		a = maglev_pick(g, hash);
 		if (a == GS_APPLIANCE_NONE)
 			goto no_healthy;
+		/* one upstream may not hold more than its share of the table */
+		if (unlikely(l->max_flows_per_source) &&
+		    !(src_slots = gs_src_charge(dp, (uint32_t)li, c->outer.src,
+						c->outer.family, l->max_flows_per_source))) {
+			drop(w, m, GS_R_SOURCE_FLOW_LIMIT);
+			return;
+		}
 		pos = rte_hash_add_key_with_hash(dp->flows_hash, &key, hash);
 		if (unlikely(pos < 0)) {
+			gs_src_release(dp, src_slots);
 			w->stats.flow_table_full++;
 			drop(w, m, GS_R_FLOW_TABLE_FULL);
 			return;
 		}
 		f = &dp->flows[pos];
 		memset(f, 0, sizeof(*f));
+		f->src_slots = src_slots;
 		f->hash = hash;
 		f->appliance = a;
 		f->proto = c->inner.tuple.proto;

@@ -39,7 +39,9 @@
 
 #include "ctl.h"
 #include "dp_init.h"
+#include "flow_table.h"
 #include "pipeline.h"
+#include "src_limit.h"
 
 #define FIX_MAX_FRAME 16384
 #define FIX_MAX_OUT 16
@@ -399,6 +401,15 @@ int main(int argc, char **argv)
 		printf("FAIL end: %u message(s) to the main lcore, %u injected frame(s) left\n",
 		       rte_ring_count(dp->to_main), rte_ring_count(dp->workers[0].inject));
 		n_fail++;
+	}
+	/* every flow gives its per-source charge back when it goes */
+	gs_flow_table_flush(dp);
+	if (gs_src_limit_outstanding(dp)) {
+		printf("FAIL end: %" PRIu64 " per-source counter(s) not back at 0 after a flush\n",
+		       gs_src_limit_outstanding(dp));
+		n_fail++;
+	} else {
+		printf("PASS end: per-source counters back at 0 after a flush\n");
 	}
 	if (rte_mempool_in_use_count(dp->pool) != start_in_use) {
 		printf("FAIL end: %u mbuf(s) in use, %u at the start: leaked or held\n",

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-source flow limits: allocation and inspection (see src_limit.h). */
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "src_limit.h"
+
+int gs_src_limit_init(struct gs_dp *dp)
+{
+	bool any = false;
+
+	for (uint32_t l = 0; l < dp->cfg->n_listeners; l++)
+		any |= dp->cfg->listeners[l].max_flows_per_source != 0;
+	if (!any)
+		return 0;
+	/* local state: nothing to agree on with other nodes, so the seed is
+	 * secret and collisions cannot be aimed at a victim's counters */
+	dp->src_seed = (uint32_t)rte_rand();
+	dp->src_counts = rte_zmalloc("gs_src_counts",
+				     2 * GS_SRC_SLOTS * sizeof(*dp->src_counts),
+				     RTE_CACHE_LINE_SIZE);
+	return dp->src_counts ? 0 : -1;
+}
+
+void gs_src_limit_free(struct gs_dp *dp)
+{
+	rte_free(dp->src_counts);
+	dp->src_counts = NULL;
+}
+
+uint32_t gs_src_limit_count(const struct gs_dp *dp, uint32_t listener,
+			    const uint8_t *src, uint8_t family)
+{
+	uint32_t a, b;
+
+	if (!dp->src_counts)
+		return 0;
+	a = __atomic_load_n(&dp->src_counts[gs_src_slot(dp, 0, listener, src, family)],
+			    __ATOMIC_RELAXED);
+	b = __atomic_load_n(&dp->src_counts[GS_SRC_SLOTS +
+					    gs_src_slot(dp, 1, listener, src, family)],
+			    __ATOMIC_RELAXED);
+	return a < b ? a : b;
+}
+
+uint64_t gs_src_limit_outstanding(const struct gs_dp *dp)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; dp->src_counts && i < 2 * GS_SRC_SLOTS; i++)
+		n += dp->src_counts[i] != 0;
+	return n;
+}
