@@ -58,10 +58,29 @@ static int find_listener(const struct gs_dp *dp, const struct gs_ip *ip)
 	return -1;
 }
 
-static bool upstream_allowed(const struct gs_listener_cfg *l, const struct gs_ip *ip)
+/* a source no real upstream has: ours (replies would come back to us),
+ * multicast, broadcast or class E, unspecified */
+static bool martian_source(const struct gs_dp *dp, const struct gs_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	for (uint32_t i = 0; i < dp->n_local; i++)
+		if (dp->local[i].family == ip->family &&
+		    addr_eq(dp->local[i].a, ip->src, ip->family))
+			return true;
+	if (ip->family == GS_AF_INET)
+		return ip->src[0] >= 224 || memcmp(ip->src, zero, 4) == 0;
+	return ip->src[0] == 0xff || memcmp(ip->src, zero, 16) == 0;
+}
+
+static bool upstream_allowed(const struct gs_dp *dp, const struct gs_listener_cfg *l,
+			     const struct gs_ip *ip)
 {
 	struct gs_ipaddr src = { .family = ip->family };
 
+	/* whatever the prefixes say (0.0.0.0/0 covers them all) */
+	if (unlikely(martian_source(dp, ip)))
+		return false;
 	memcpy(src.a, ip->src, sizeof(src.a));
 	for (uint32_t i = 0; i < l->n_upstreams; i++)
 		if (gs_prefix_contains(&l->upstreams[i], &src))
@@ -725,7 +744,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 			drop(w, m, GS_R_RETURN_NOT_APPLIANCE);
 			return;
 		}
-		if (unlikely(!upstream_allowed(&dp->cfg->listeners[li], &c.outer))) {
+		if (unlikely(!upstream_allowed(dp, &dp->cfg->listeners[li], &c.outer))) {
 			drop(w, m, GS_R_UPSTREAM_NOT_ALLOWED);
 			return;
 		}
