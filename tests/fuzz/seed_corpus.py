@@ -52,6 +52,18 @@ def geneve_payload(frame):
 def main():
     steps = json.load(open(sys.argv[1]))
     ctl = set()
+    frames = []
+    for s in steps:
+        if "ctl" in s:
+            break  # the pipeline fuzzer has no control steps
+        frames.append(bytes.fromhex(s["in"]))
+    # pipeline: every frame alone, and the forwarding section's frames in
+    # pairs (a flow and its return), each as 2-byte length + frame
+    rec = lambda fs: b"".join(struct.pack(">H", len(f)) + f for f in fs)
+    for f in frames:
+        put("fuzz_pipeline", rec([f]))
+    for a, b in zip(frames[:60], frames[1:61]):
+        put("fuzz_pipeline", rec([a, b]))
     for s in steps:
         if "ctl" in s:
             ctl.add(json.dumps(s["ctl"], separators=(",", ":")))
