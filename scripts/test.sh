@@ -34,7 +34,7 @@ run_suites build
 run_suites build-asan --suite unit --suite fixtures --suite soak --no-suite slow
 
 # libFuzzer targets (clang, ASan+UBSan), each run for GS_FUZZ_SECONDS
-# (default 20) from its checked-in corpus; only the fuzz targets are built
+# (default 15) from its checked-in corpus; only the fuzz targets are built
 if bash scripts/build.sh --fuzz; then
 	run_suites build-fuzz --suite fuzz --no-rebuild
 else

@@ -9,12 +9,12 @@
 # that is removed afterwards, crash/leak/timeout inputs are kept in
 # $GS_FUZZ_ARTIFACTS (default: the current directory, i.e. the meson build
 # dir) so a failure can be reproduced with `TARGET FILE`.  Time: SECONDS,
-# else $GS_FUZZ_SECONDS, else 20.
+# else $GS_FUZZ_SECONDS, else 15.
 set -euo pipefail
 
 target=${1:?fuzz target}
 corpus=${2:?corpus dir}
-secs=${3:-${GS_FUZZ_SECONDS:-20}}
+secs=${3:-${GS_FUZZ_SECONDS:-15}}
 art=${GS_FUZZ_ARTIFACTS:-$PWD}
 name=$(basename "$target")
 
