@@ -302,5 +302,9 @@ void gs_dp_appliance_stats(const struct gs_dp *dp, uint32_t app,
 /* flows currently pinned to @app */
 uint64_t gs_dp_appliance_flows(const struct gs_dp *dp, uint32_t app);
 uint32_t gs_flow_count(const struct gs_dp *dp);
+/* mbufs the data plane keeps on purpose: held early fragments, packets
+ * waiting for a neighbour, messages on its rings.  With the workers
+ * stopped, any other mbuf in use (beyond a NIC's RX rings) is a leak. */
+unsigned gs_dp_mbufs_held(const struct gs_dp *dp);
 
 #endif /* GS_DP_H */

@@ -112,22 +112,6 @@ static void drops_snapshot(const struct gs_dp *dp, uint64_t *out)
 	}
 }
 
-/*
- * mbufs the data plane legitimately keeps between steps: early fragments it
- * holds, packets waiting for a neighbour, messages still on its rings.
- * Every other mbuf in use after a step has been sent and freed is a leak.
- */
-static unsigned mbufs_held(const struct gs_dp *dp)
-{
-	unsigned n = rte_ring_count(dp->to_main);
-
-	for (uint32_t w = 0; w < dp->n_workers; w++)
-		n += dp->workers[w].n_frag_hold + rte_ring_count(dp->workers[w].inject);
-	for (uint32_t i = 0; i < dp->n_neighs; i++)
-		n += dp->neighs[i].n_held;
-	return n;
-}
-
 static int run_ctl(struct gs_dp *dp, json_t *step, const char *name)
 {
 	json_t *req = json_object_get(step, "ctl");
@@ -193,7 +177,7 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	}
 
 	drops_snapshot(dp, before);
-	free_before = rte_mempool_in_use_count(dp->pool) - mbufs_held(dp);
+	free_before = rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp);
 	m = rte_pktmbuf_alloc(dp->pool);
 	dst = m ? rte_pktmbuf_append(m, (uint16_t)in.len) : NULL;
 	if (!dst) {
@@ -252,9 +236,9 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 		}
 	}
 	/* per step, so a leak is pinned on the packet that caused it */
-	if (rte_mempool_in_use_count(dp->pool) - mbufs_held(dp) != free_before) {
+	if (rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp) != free_before) {
 		printf("FAIL %s: %u mbuf(s) in use and not held by the data plane, %u before the step\n",
-		       name, rte_mempool_in_use_count(dp->pool) - mbufs_held(dp),
+		       name, rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp),
 		       free_before);
 		fail = true;
 	}

@@ -65,17 +65,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static unsigned mbufs_held(void)
-{
-	unsigned n = rte_ring_count(dp->to_main);
-
-	for (uint32_t w = 0; w < dp->n_workers; w++)
-		n += dp->workers[w].n_frag_hold + rte_ring_count(dp->workers[w].inject);
-	for (uint32_t i = 0; i < dp->n_neighs; i++)
-		n += dp->neighs[i].n_held;
-	return n;
-}
-
 /* a frame the pipeline sent must be GENEVE gsteer itself accepts */
 static void check_sent(struct rte_mbuf *m)
 {
@@ -118,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct gs_tx tx;
 	struct gs_worker *w = &dp->workers[0];
-	unsigned before = rte_mempool_in_use_count(dp->pool) - mbufs_held();
+	unsigned before = rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp);
 	size_t off = 0;
 
 	while (off + 2 <= size) {
@@ -161,6 +150,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* fragments still waiting for their first one time out */
 	clock_ms += GS_FRAG_HOLD_MS + 1;
 	gs_pipeline_expire_frags(w, clock_ms);
-	FUZZ_CHECK(rte_mempool_in_use_count(dp->pool) - mbufs_held() == before);
+	FUZZ_CHECK(rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp) == before);
 	return 0;
 }
