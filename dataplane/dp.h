@@ -171,6 +171,7 @@ struct gs_worker {
 	/* shallow virtual reassembly, private to this worker */
 	struct gs_frag_entry *frags; /* [frag_table_size], direct-mapped */
 	uint32_t frag_mask;
+	uint32_t frag_seed; /* random per run: slot collisions cannot be aimed */
 	struct gs_frag_hold frag_hold[GS_FRAG_HOLD_MAX];
 	uint32_t n_frag_hold;
 } __rte_cache_aligned;

@@ -11,6 +11,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "dp_init.h"
 #include "flow_table.h"
@@ -65,6 +66,7 @@ static int create_workers(struct gs_dp *dp, const unsigned *lcores, char *err,
 			return -1;
 		}
 		w->frag_mask = frag_size - 1;
+		w->frag_seed = (uint32_t)rte_rand();
 	}
 	return 0;
 }

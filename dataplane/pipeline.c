@@ -121,7 +121,7 @@ static uint32_t frag_slot(const struct gs_worker *w, const struct gs_frag_id *f)
 	k[8] = f->id;
 	k[9] = f->proto;
 	k[10] = f->family;
-	return gs_jhash_13words(k, 0) & w->frag_mask;
+	return gs_jhash_13words(k, w->frag_seed) & w->frag_mask;
 }
 
 static bool frag_live(const struct gs_frag_entry *e, const struct gs_frag_id *fid,
