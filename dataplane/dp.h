@@ -108,7 +108,7 @@ struct gs_flow {
 	uint32_t last_seen_ms;
 	uint32_t created_ms;
 	uint8_t live; /* set by the inserting worker, cleared when aged out */
-	uint32_t src_slots; /* per-source limit counters charged (src_limit.h), 0: none */
+	uint32_t src_key; /* per-source limit key charged (src_limit.h), 0: none */
 	struct gs_flow_dir dir[2];
 } __rte_cache_aligned;
 
@@ -236,8 +236,10 @@ struct gs_dp {
 	uint32_t age_cursor;
 	uint64_t flows_aged;
 
-	/* per-source flow counters (src_limit.h); NULL when no listener limits */
+	/* per-source flow counters (src_limit.h): 2 rows of 2^src_bits;
+	 * NULL when no listener has a limit */
 	uint32_t *src_counts;
+	uint32_t src_bits;
 	uint32_t src_seed;
 
 	struct rte_hash *appliance_by_addr; /* gs_ipaddr -> appliance index */

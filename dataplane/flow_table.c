@@ -72,8 +72,8 @@ static void flow_expire(struct gs_dp *dp, const struct gs_flow_key *key,
 	f->live = 0;
 	if (rte_hash_del_key_with_hash(dp->flows_hash, key, f->hash) < 0)
 		return;
-	gs_src_release(dp, f->src_slots);
-	f->src_slots = 0;
+	gs_src_release(dp, f->src_key);
+	f->src_key = 0;
 	if (f->appliance < GS_MAX_APPLIANCES)
 		dp->app_flows_aged[f->appliance]++;
 	dp->flows_aged++;

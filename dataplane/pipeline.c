@@ -515,28 +515,28 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 			f->appliance = a;
 		}
 	} else {
-		uint32_t src_slots = 0;
+		uint32_t src_key = 0;
 
 		a = maglev_pick(g, hash);
 		if (a == GS_APPLIANCE_NONE)
 			goto no_healthy;
 		/* one upstream may not hold more than its share of the table */
 		if (unlikely(l->max_flows_per_source) &&
-		    !(src_slots = gs_src_charge(dp, (uint32_t)li, c->outer.src,
+		    !(src_key = gs_src_charge(dp, (uint32_t)li, c->outer.src,
 						c->outer.family, l->max_flows_per_source))) {
 			drop(w, m, GS_R_SOURCE_FLOW_LIMIT);
 			return;
 		}
 		pos = rte_hash_add_key_with_hash(dp->flows_hash, &key, hash);
 		if (unlikely(pos < 0)) {
-			gs_src_release(dp, src_slots);
+			gs_src_release(dp, src_key);
 			w->stats.flow_table_full++;
 			drop(w, m, GS_R_FLOW_TABLE_FULL);
 			return;
 		}
 		f = &dp->flows[pos];
 		memset(f, 0, sizeof(*f));
-		f->src_slots = src_slots;
+		f->src_key = src_key;
 		f->hash = hash;
 		f->appliance = a;
 		f->proto = c->inner.tuple.proto;

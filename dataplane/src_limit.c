@@ -9,17 +9,24 @@
 
 int gs_src_limit_init(struct gs_dp *dp)
 {
+	uint32_t bits = GS_SRC_MIN_BITS;
 	bool any = false;
 
 	for (uint32_t l = 0; l < dp->cfg->n_listeners; l++)
 		any |= dp->cfg->listeners[l].max_flows_per_source != 0;
 	if (!any)
 		return 0;
+	/* twice as many counters per row as the table has flows: a full
+	 * table loads a counter with half a flow of other sources on average */
+	while (bits < GS_SRC_MAX_BITS &&
+	       (1ull << bits) < 2ull * dp->cfg->dataplane.flow_table_size)
+		bits++;
+	dp->src_bits = bits;
 	/* local state: nothing to agree on with other nodes, so the seed is
 	 * secret and collisions cannot be aimed at a victim's counters */
 	dp->src_seed = (uint32_t)rte_rand();
 	dp->src_counts = rte_zmalloc("gs_src_counts",
-				     2 * GS_SRC_SLOTS * sizeof(*dp->src_counts),
+				     (sizeof(*dp->src_counts) * 2) << bits,
 				     RTE_CACHE_LINE_SIZE);
 	return dp->src_counts ? 0 : -1;
 }
@@ -33,15 +40,13 @@ void gs_src_limit_free(struct gs_dp *dp)
 uint32_t gs_src_limit_count(const struct gs_dp *dp, uint32_t listener,
 			    const uint8_t *src, uint8_t family)
 {
-	uint32_t a, b;
+	uint32_t key, a, b;
 
 	if (!dp->src_counts)
 		return 0;
-	a = __atomic_load_n(&dp->src_counts[gs_src_slot(dp, 0, listener, src, family)],
-			    __ATOMIC_RELAXED);
-	b = __atomic_load_n(&dp->src_counts[GS_SRC_SLOTS +
-					    gs_src_slot(dp, 1, listener, src, family)],
-			    __ATOMIC_RELAXED);
+	key = gs_src_key(dp, listener, src, family);
+	a = __atomic_load_n(gs_src_counter(dp, key, 0), __ATOMIC_RELAXED);
+	b = __atomic_load_n(gs_src_counter(dp, key, 1), __ATOMIC_RELAXED);
 	return a < b ? a : b;
 }
 
@@ -49,7 +54,7 @@ uint64_t gs_src_limit_outstanding(const struct gs_dp *dp)
 {
 	uint64_t n = 0;
 
-	for (uint32_t i = 0; dp->src_counts && i < 2 * GS_SRC_SLOTS; i++)
+	for (uint32_t i = 0; dp->src_counts && i < 2u << dp->src_bits; i++)
 		n += dp->src_counts[i] != 0;
 	return n;
 }
