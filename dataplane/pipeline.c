@@ -88,6 +88,15 @@ static bool upstream_allowed(const struct gs_dp *dp, const struct gs_listener_cf
 	return false;
 }
 
+static inline bool on_port_vlan(const struct gs_dp *dp, uint16_t port,
+				const struct gs_eth *eth)
+{
+	uint16_t vlan = port < dp->n_ports ? dp->ports[port].cfg->vlan : 0;
+
+	return vlan ? eth->n_vlans == 1 && (eth->vlan_tci & 0x0FFF) == vlan :
+		      eth->n_vlans == 0;
+}
+
 /* NDP goes to solicited-node multicast, not to our unicast address */
 static bool is_ndp_multicast(const struct gs_ip *ip)
 {
@@ -687,6 +696,13 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	}
 	if (c.eth.ethertype == GS_ETHERTYPE_ARP) {
 		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
+		return;
+	}
+	/* we live on the port's VLAN only, as the main lcore's ARP/NDP do:
+	 * another VLAN's frames are another segment's, even if a switch or
+	 * the NIC lets them through */
+	if (unlikely(!on_port_vlan(dp, m->port, &c.eth))) {
+		drop(w, m, GS_R_NOT_FOR_US);
 		return;
 	}
 	/* the ethertype decides the family: an IPv6 header under 0x0800 (or
