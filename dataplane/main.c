@@ -15,6 +15,7 @@
 #include <rte_pdump.h>
 
 #include "ctl.h"
+#include "probe.h"
 #include "dp_init.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -149,6 +150,7 @@ static void control_loop(struct gs_dp *dp, const struct options *o)
 		uint32_t work = gs_dp_main_once(dp);
 
 		gs_ctl_poll(dp);
+		gs_probe_poll(dp);
 		if (o->exit_idle_ms) {
 			uint32_t now = gs_dp_now_ms(dp);
 			struct gs_worker_stats sum;
@@ -224,6 +226,14 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 2;
 	}
+	if (cfg->daemon.probe_socket[0] &&
+	    gs_probe_open(dp, cfg->daemon.probe_socket, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gsteer-dataplane: probe socket (daemon.probe_socket): %s\n", err);
+		gs_ctl_close();
+		gs_dp_destroy(dp);
+		rte_eal_cleanup();
+		return 2;
+	}
 	if (gs_telemetry_register(dp) != 0)
 		fprintf(stderr, "gsteer-dataplane: warning: telemetry commands not registered\n");
 	if (rte_pdump_init() != 0)
@@ -244,6 +254,7 @@ int main(int argc, char **argv)
 	if (o.stats_file)
 		write_stats_file(dp, o.stats_file);
 	rte_pdump_uninit();
+	gs_probe_close(dp);
 	gs_ctl_close();
 	gs_dp_destroy(dp);
 	gs_config_free(cfg);
