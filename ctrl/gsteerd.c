@@ -24,6 +24,7 @@
 #include "model.h"
 
 #define RECONNECT_MS 200 /* how often a missing data plane is looked for */
+#define PROBE_GRACE_MS 1000 /* after a (re)connect, see checks.c */
 
 static void usage(FILE *out)
 {
@@ -121,6 +122,7 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 			return;
 		d->dp_connected = true;
 		d->dp_reconnects++;
+		d->probe_grace_until_ns = now + PROBE_GRACE_MS * 1000000ull;
 		syslog(LOG_NOTICE, "data plane reached (%s backend)", ops->name);
 	}
 	d->next_poll_ns = now + (uint64_t)d->poll_ms * 1000000u;
@@ -130,6 +132,10 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 		d->have_dp_stats = false;
 		ops->disconnect(d);
 		return;
+	}
+	if (!d->dp_adopted) {
+		gsd_adopt(d, now);
+		d->dp_adopted = true;
 	}
 	gsd_traffic(d, now);
 	gsd_sync(d);
