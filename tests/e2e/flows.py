@@ -8,13 +8,14 @@
       100 ms per UDP flow for SECONDS, checks every echo, and prints one JSON
       line: {"tcp_ok":..,"tcp_failed":..,"udp_sent":..,"udp_received":..,
       "tcp_ports":[...],"udp_ports":[...]}.
-  flows.py stream ADDR PORT N_TCP N_UDP SECONDS
+  flows.py stream ADDR PORT N_TCP N_UDP SECONDS [PERIOD_MS]
       long-lived flows for failover tests: N_TCP connections each doing a
       request/response every 50 ms, N_UDP flows each sending a numbered
-      datagram every 20 ms; prints one JSON line {"flows": [{"proto", "port",
+      datagram every PERIOD_MS (default 20) ms; prints one JSON line {"flows": [{"proto", "port",
       "sent", "received", "lost", "max_gap_ms", "lost_first", "lost_last",
-      "ok"}]} where lost_* are the epoch times of the first and last request
-      that got no answer, and ok says a TCP flow ran to its end.
+      "lost_times", "ok"}]} where lost_* are the epoch times of the first and
+      last request that got no answer (lost_times: all of them, at most
+      1,000), and ok says a TCP flow ran to its end.
 Only the standard library: it runs inside the test namespaces.
 """
 import json
@@ -136,7 +137,8 @@ TCP_PERIOD = 0.05
 
 def stream_tcp(addr, port, seconds, out, lock):
     f = {"proto": "tcp", "port": 0, "sent": 0, "received": 0, "lost": 0,
-         "max_gap_ms": 0.0, "lost_first": None, "lost_last": None, "ok": False}
+         "max_gap_ms": 0.0, "lost_first": None, "lost_last": None, "lost_times": [],
+         "ok": False}
     end = time.time() + seconds
     try:
         s = socket.create_connection((addr, port), timeout=5)
@@ -163,6 +165,8 @@ def stream_tcp(addr, port, seconds, out, lock):
                 f["lost"] += 1
                 f["lost_first"] = f["lost_first"] or t
                 f["lost_last"] = t
+                if len(f["lost_times"]) < 1000:
+                    f["lost_times"].append(t)
             last = now
             time.sleep(max(0, TCP_PERIOD - (now - t)))
         s.close()
@@ -173,7 +177,7 @@ def stream_tcp(addr, port, seconds, out, lock):
         out.append(f)
 
 
-def stream(addr, port, n_tcp, n_udp, seconds):
+def stream(addr, port, n_tcp, n_udp, seconds, udp_period=UDP_PERIOD):
     out, lock = [], threading.Lock()
     threads = [threading.Thread(target=stream_tcp, args=(addr, port, seconds, out, lock))
                for _ in range(n_tcp)]
@@ -202,7 +206,7 @@ def stream(addr, port, n_tcp, n_udp, seconds):
                     f["sent"] += 1
                 except OSError:
                     pass
-            next_send = now + UDP_PERIOD
+            next_send = now + udp_period
         for key, _ in sel.select(timeout=0.005):
             f = flows[key.data]
             try:
@@ -222,6 +226,7 @@ def stream(addr, port, n_tcp, n_udp, seconds):
         f["lost"] = len(lost)
         f["lost_first"] = lost[0] if lost else None
         f["lost_last"] = lost[-1] if lost else None
+        f["lost_times"] = lost[:1000]
         f["ok"] = f["received"] > 0
     for t in threads:
         t.join(seconds + 30)
@@ -231,8 +236,9 @@ def stream(addr, port, n_tcp, n_udp, seconds):
 def main(argv):
     if len(argv) >= 3 and argv[0] == "serve":
         serve(argv[1], int(argv[2]))
-    elif len(argv) == 6 and argv[0] == "stream":
-        stream(argv[1], int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
+    elif len(argv) in (6, 7) and argv[0] == "stream":
+        stream(argv[1], int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]),
+               float(argv[6]) / 1000 if len(argv) == 7 else UDP_PERIOD)
     elif len(argv) >= 6 and argv[0] == "run":
         run(argv[1], int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]),
             int(argv[6]) if len(argv) > 6 else 65536)
