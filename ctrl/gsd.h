@@ -113,6 +113,7 @@ struct gsd {
 	uint64_t dp_reconnects;
 	uint64_t dp_resyncs; /* states re-sent after the data plane lost them */
 	uint64_t next_poll_ns;
+	uint64_t next_metrics_ns;
 	uint64_t probe_grace_until_ns; /* no probes right after a (re)connect */
 	uint32_t poll_ms;
 	/* from the data plane's last show_stats */
