@@ -996,7 +996,7 @@ __noinline int gsx_send(struct xdp_md *ctx, __u32 app_out)
 		from = s->gnv_off + GS_GENEVE_HDR_LEN + g->other_off[i & (GSX_MAX_OPTS - 1)];
 		len = g->other_len[i & (GSX_MAX_OPTS - 1)];
 		/* 4..128 bytes, shown to the verifier */
-		len = ((len - 4) & (GS_GENEVE_MAX_OPT_DATA_LEN - 1)) + 4;
+		len = ((len - 4) & 127) + 4;
 		if (bpf_xdp_load_bytes(ctx, from, s->out + (o & GSX_OUT_MASK), len))
 			return drop(GS_R_TOO_BIG);
 		o += len;
