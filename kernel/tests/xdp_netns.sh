@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The XDP differential test: a private network namespace with one veth end
-# that looks like the fixtures' port (MAC 02:70:63:61:70:00, the config's
-# port addresses, its static neighbours as permanent kernel entries, and
-# forwarding on, which bpf_fib_lookup() requires), then xdp_fixtures plays
-# the shared fixture table through the XDP program with BPF_PROG_TEST_RUN.
-#   test_xdp_fixtures.sh RUNNER CONFIG FIXTURES PYTHON [-v]
+# Runs a command inside a private network namespace whose veth end "gsf0"
+# looks like the fixtures' port: MAC 02:70:63:61:70:00, the config's port
+# addresses, its static neighbours as permanent kernel entries, and
+# forwarding on (bpf_fib_lookup() requires it).  The XDP program then finds
+# exactly the next-hop MACs the fixtures expect.  Used by the differential
+# test and the benchmark; removes the namespace on any exit.
+#   xdp_netns.sh CONFIG PYTHON COMMAND [ARGS...]   (the interface is gsf0)
 set -u
-RUNNER=$1 CONFIG=$2 FIXTURES=$3 PY=$4
+CONFIG=$1 PY=$2
+shift 2
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 NS=gsxf$$
 cleanup() { ip netns del "$NS" 2>/dev/null; }
@@ -29,4 +31,4 @@ for p in c["dataplane"]["ports"]:
 for n in c["dataplane"].get("neighbors", []):
     print("neigh replace %s lladdr %s dev gsf0 nud permanent" % (n["address"], n["mac"]))
 PY
-timeout 120 ip netns exec "$NS" "$RUNNER" "$CONFIG" "$FIXTURES" gsf0 "${@:5}"
+timeout "${GS_XDP_TIMEOUT:-150}" ip netns exec "$NS" "$@"
