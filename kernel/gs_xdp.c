@@ -7,7 +7,10 @@
  * map into the group's slot of an array of maps.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +309,43 @@ map_err:
 	return -1;
 }
 
+/*
+ * ARP and NDP stay the kernel's job; but the kernel only resolves a next
+ * hop it sends to.  One datagram to each appliance's discard port makes it
+ * resolve them now, so the first packet of the first flow finds a MAC.
+ */
+static void prime_neighbours(const struct gs_config *cfg)
+{
+	for (uint32_t g = 0; g < cfg->n_groups; g++)
+		for (uint32_t a = 0; a < cfg->groups[g].n_appliances; a++) {
+			const struct gs_ipaddr *ip = &cfg->groups[g].appliances[a].address;
+			struct sockaddr_storage ss = { 0 };
+			socklen_t sl;
+			int fd;
+
+			if (ip->family == GS_AF_INET) {
+				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+				sin->sin_family = AF_INET;
+				sin->sin_port = htons(9);
+				memcpy(&sin->sin_addr, ip->a, 4);
+				sl = sizeof(*sin);
+			} else {
+				struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+				sin6->sin6_family = AF_INET6;
+				sin6->sin6_port = htons(9);
+				memcpy(&sin6->sin6_addr, ip->a, 16);
+				sl = sizeof(*sin6);
+			}
+			fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				continue;
+			(void)!sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&ss, sl);
+			close(fd);
+		}
+}
+
 /* ---- open, attach, close ----------------------------------------------- */
 
 static int mkdir_p(const char *dir)
@@ -433,6 +473,8 @@ struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg, const struct gs_xdp
 			goto fail;
 		}
 	}
+	if (!o->no_attach)
+		prime_neighbours(cfg);
 	return x;
 fail:
 	gs_xdp_close(x);
@@ -452,6 +494,31 @@ void gs_xdp_close(struct gs_xdp *x)
 		return;
 	gsteer_xdp__destroy(x->skel); /* attached and pinned things stay */
 	free(x);
+}
+
+int gs_xdp_attach_pass(const char *ifname, char *err, size_t errlen)
+{
+	/* r0 = XDP_PASS; exit */
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int ifindex = (int)if_nametoindex(ifname), fd, rc;
+
+	if (!ifindex) {
+		snprintf(err, errlen, "%s: no such interface", ifname);
+		return -ENODEV;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "gsteer_pass", "GPL", prog, 2, NULL);
+	if (fd < 0) {
+		snprintf(err, errlen, "loading the pass program: %s", strerror(errno));
+		return -errno;
+	}
+	rc = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL);
+	close(fd);
+	if (rc)
+		snprintf(err, errlen, "%s: attaching XDP (native): %s", ifname, strerror(-rc));
+	return rc;
 }
 
 int gs_xdp_detach(const char *ifname)

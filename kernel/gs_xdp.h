@@ -53,6 +53,13 @@ void gs_xdp_close(struct gs_xdp *x);
 /* detach (native and generic) and unpin */
 int gs_xdp_detach(const char *ifname);
 
+/*
+ * Attach (native) a program that passes every frame to @ifname.  A veth
+ * only receives what its peer sends with XDP_TX or a redirect when it has
+ * an XDP program itself: this is that program for the veth facing gsteer.
+ */
+int gs_xdp_attach_pass(const char *ifname, char *err, size_t errlen);
+
 /* ---- for tests and benchmarks ------------------------------------------ */
 struct gs_xdp_open_opts {
 	bool no_attach;       /* load and fill only (BPF_PROG_TEST_RUN) */

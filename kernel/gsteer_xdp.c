@@ -31,6 +31,10 @@ static const char usage[] =
 	"      traffic and new flows, active flows.\n"
 	"  detach IFACE\n"
 	"      detach the program (native and generic) and remove its pinned maps.\n"
+	"  pass IFACE\n"
+	"      attach (native) a program that passes every frame: a veth receives what\n"
+	"      its peer sends with XDP_TX only when it has an XDP program of its own, so\n"
+	"      give this to the veth facing gsteer's interface.  Undo with detach.\n"
 	"\n"
 	"The program keeps running after gsteer-xdp exits.  Needs root (CAP_BPF,\n"
 	"CAP_NET_ADMIN) and bpffs on /sys/fs/bpf.  Exit status 0 on success, 1 on\n"
@@ -158,6 +162,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if (strcmp(cmd, "pass") == 0) {
+		if (optind != argc - 1) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		if (gs_xdp_attach_pass(argv[optind], err, sizeof(err)) != 0) {
+			fprintf(stderr, "gsteer-xdp: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
 	if (strcmp(cmd, "detach") == 0) {
 		if (optind != argc - 1) {
 			fputs(usage, stderr);
