@@ -422,6 +422,10 @@ struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg, const struct gs_xdp
 				continue;
 			if (strchr(bpf_map__name(m), '.'))
 				continue; /* .rodata and friends */
+			/* refilled at every open; the kernel's view of a devmap
+			 * differs from its definition, which defeats reuse */
+			if (bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP_HASH)
+				continue;
 			snprintf(path, sizeof(path), "%s/%s", x->pin_dir, bpf_map__name(m));
 			bpf_map__set_pin_path(m, path);
 		}

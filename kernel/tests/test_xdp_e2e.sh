@@ -178,4 +178,45 @@ for e in errors:
     print("FAIL:", e)
 sys.exit(1 if errors else 0)
 PY
+# ---- 4: a restart (attach again) keeps flows, counters and states -------------
+rx_before=$(xstats | /usr/bin/python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["verdicts"]["rx"], s["flows_active"])')
+for i in 1 2 3; do app_ctl "$i" reset >/dev/null; done
+timeout 60 ip netns exec "$GS_P-ha" python3 "$E2E/flows.py" run 192.168.2.2 5001 0 20 3 \
+	>"$GS_TMP/rs.out" 2>&1 &
+rs=$!
+sleep 1
+gs_ns "$XDP" attach --config "$GS_TMP/gsteer.json" || fail "gsteer-xdp attach again"
+wait "$rs"
+for i in 1 2 3; do app_ctl "$i" flows >"$GS_TMP/rs$i.flows"; done
+stats=$(xstats)
+/usr/bin/python3 - "$(cat "$GS_TMP/rs.out")" "$stats" "$GS_TMP" $rx_before <<'PY' || exit 1
+import json, sys
+flows, stats, tmp = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+rx_before, active_before = int(sys.argv[4]), int(sys.argv[5])
+ports = {str(p) for p in flows["udp_ports"]}
+errors = []
+seen = {}
+for i in (1, 2, 3):
+    for line in open("%s/rs%d.flows" % (tmp, i)):
+        f = line.split()
+        if len(f) == 5 and (f[2] in ports or f[4] in ports):
+            seen.setdefault(tuple(f), set()).add(i)
+print("restart: %d flows, rx %d -> %d, flows_active %d -> %d" % (
+    len(seen), rx_before, stats["verdicts"]["rx"], active_before, stats["flows_active"]))
+if len(seen) < 20:
+    errors.append("appliances saw %d of the 20 flows" % len(seen))
+if any(len(s) > 1 for s in seen.values()):
+    errors.append("flows changed appliance across the restart")
+if any(2 in s for s in seen.values()):
+    errors.append("unhealthy a2 got flows after the restart: its state was reset")
+if stats["verdicts"]["rx"] <= rx_before or stats["flows_active"] < active_before:
+    errors.append("counters or flows were reset by the restart")
+if flows["udp_received"] < 0.9 * flows["udp_sent"]:
+    errors.append("UDP across the restart: %d of %d echoes" % (flows["udp_received"], flows["udp_sent"]))
+if stats["drops"]:
+    errors.append("gsteer dropped packets: %s" % stats["drops"])
+for e in errors:
+    print("FAIL:", e)
+sys.exit(1 if errors else 0)
+PY
 echo "PASS: end to end over veth with native XDP"
