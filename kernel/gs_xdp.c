@@ -370,6 +370,27 @@ static int silent_print(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	return 0;
 }
 
+/* bpf_fib_lookup() answers only for interfaces that forward */
+static int check_forwarding(const char *ifname, char *err, size_t errlen)
+{
+	char path[128], v = '0';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return 0; /* no IPv4 on it: nothing to check */
+	if (fread(&v, 1, 1, f) != 1)
+		v = '0';
+	fclose(f);
+	if (v != '1') {
+		snprintf(err, errlen, "%s: IPv4 forwarding is off, and bpf_fib_lookup() needs it: sysctl -w net.ipv4.conf.%s.forwarding=1 (and net.ipv6.conf.all.forwarding=1 for IPv6)",
+			 ifname, ifname);
+		return -1;
+	}
+	return 0;
+}
+
 struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg, const struct gs_xdp_open_opts *o,
 				char *err, size_t errlen)
 {
@@ -393,6 +414,8 @@ struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg, const struct gs_xdp
 			snprintf(err, errlen, "daemon.xdp_interface '%s': no such interface", ifname);
 			goto fail;
 		}
+		if (!o->maps_only && check_forwarding(ifname, err, errlen) != 0)
+			goto fail;
 	}
 	x->skel = gsteer_xdp__open();
 	if (!x->skel) {
