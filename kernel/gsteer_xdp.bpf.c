@@ -221,14 +221,19 @@ static __always_inline void need(struct gsx_scratch *s, __u32 end)
 		s->deep = 1;
 }
 
+/*
+ * Wider reads are single (possibly unaligned) loads: x86-64 and arm64 JITs
+ * take them, and the verifier checks them against the whole map value, of
+ * which b[] is only the start, so a masked offset near its end stays inside.
+ */
 static __always_inline __u32 rd16(struct gsx_scratch *s, __u32 off)
 {
-	return rd8(s, off) << 8 | rd8(s, off + 1);
+	return bpf_ntohs(*(__u16 *)(s->b + (off & GSX_WIN_MASK)));
 }
 
 static __always_inline __u32 rd32(struct gsx_scratch *s, __u32 off)
 {
-	return rd16(s, off) << 16 | rd16(s, off + 2);
+	return bpf_ntohl(*(__u32 *)(s->b + (off & GSX_WIN_MASK)));
 }
 
 static __always_inline __u64 rd64(struct gsx_scratch *s, __u32 off)
@@ -377,14 +382,17 @@ static __always_inline bool frag_ok(const struct gsx_ip *ip, __u32 frag_payload)
 	return ip->frag_offset + frag_payload <= 0xFFFF;
 }
 
+/* an address of @n (4 or 16) bytes into a zero-padded 16-byte field */
 static __always_inline void copy_addr(struct gsx_scratch *s, __u8 *dst, __u32 off,
 				      __u32 n)
 {
-	__u32 i;
+	const __u8 *p = s->b + (off & GSX_WIN_MASK);
+	__u32 *d = (__u32 *)dst;
 
-	GS_UNROLL
-	for (i = 0; i < 16; i++)
-		dst[i] = i < n ? (__u8)rd8(s, off + i) : 0;
+	d[0] = *(const __u32 *)p;
+	d[1] = n == 16 ? *(const __u32 *)(p + 4) : 0;
+	d[2] = n == 16 ? *(const __u32 *)(p + 8) : 0;
+	d[3] = n == 16 ? *(const __u32 *)(p + 12) : 0;
 }
 
 static __always_inline enum gs_reason parse_ipv4(struct gsx_scratch *s, __u32 off, __u32 len,
