@@ -1434,7 +1434,9 @@ static __always_inline int gsteer(struct xdp_md *ctx)
 		return pass(GS_R_OUTER_FRAGMENT, GSX_V_PASS_NOT_OURS);
 	if (s->outer.proto != GS_IPPROTO_UDP)
 		return pass(GS_R_OUTER_NOT_GENEVE, GSX_V_PASS_NOT_OURS);
-	if (s->len >= s->eth_len + s->outer.hdr_len + 4 &&
+	/* a UDP header too short to hold a port is parse_geneve_frame()'s
+	 * l4_truncated, as in the DPDK pipeline */
+	if (s->len >= s->eth_len + s->outer.hdr_len + GS_UDP_HDR_LEN &&
 	    rd16(s, s->eth_len + s->outer.hdr_len + 2) != GS_GENEVE_UDP_PORT)
 		return pass(GS_R_OUTER_NOT_GENEVE, GSX_V_PASS_NOT_OURS);
 
