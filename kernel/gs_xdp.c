@@ -179,6 +179,81 @@ out:
 
 /* ---- filling the maps ---------------------------------------------------- */
 
+/* does the config still have this key?  (a re-open prunes what it lost) */
+static bool local_in_cfg(const struct gs_config *cfg, const void *key)
+{
+	struct gsx_addr ak;
+
+	for (uint32_t p = 0; p < cfg->dataplane.n_ports; p++)
+		for (uint32_t i = 0; i < cfg->dataplane.ports[p].n_addresses; i++) {
+			addr_key(&ak, &cfg->dataplane.ports[p].addresses[i].addr);
+			if (memcmp(&ak, key, sizeof(ak)) == 0)
+				return true;
+		}
+	for (uint32_t l = 0; l < cfg->n_listeners; l++) {
+		addr_key(&ak, &cfg->listeners[l].address);
+		if (memcmp(&ak, key, sizeof(ak)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool app_in_cfg(const struct gs_config *cfg, const void *key)
+{
+	struct gsx_addr ak;
+
+	for (uint32_t g = 0; g < cfg->n_groups; g++)
+		for (uint32_t a = 0; a < cfg->groups[g].n_appliances; a++) {
+			addr_key(&ak, &cfg->groups[g].appliances[a].address);
+			if (memcmp(&ak, key, sizeof(ak)) == 0)
+				return true;
+		}
+	return false;
+}
+
+static bool upstream_in_cfg(const struct gs_config *cfg, const void *key)
+{
+	const struct gsx_upstream_key *k = key;
+
+	if (k->listener >= cfg->n_listeners)
+		return false;
+	for (uint32_t u = 0; u < cfg->listeners[k->listener].n_upstreams; u++) {
+		const struct gs_prefix *p = &cfg->listeners[k->listener].upstreams[u];
+
+		if (k->prefixlen == 32u + p->len && k->family == p->addr.family &&
+		    memcmp(k->a, p->addr.a, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* delete every key of map @fd (@ksz bytes) that @keep says the config lost */
+static void prune(int fd, size_t ksz, const struct gs_config *cfg,
+		  bool (*keep)(const struct gs_config *, const void *))
+{
+	uint8_t key[64], next[64], *gone = NULL;
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (keep(cfg, key))
+			continue;
+		if (n == cap) {
+			uint8_t *g = realloc(gone, (cap = cap ? 2 * cap : 16) * ksz);
+
+			if (!g)
+				break;
+			gone = g;
+		}
+		memcpy(gone + n++ * ksz, key, ksz);
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, gone + i * ksz);
+	free(gone);
+}
+
 static int fill_maps(struct gs_xdp *x, bool keep_states, char *err, size_t errlen)
 {
 	const struct gs_config *cfg = x->cfg;
@@ -294,6 +369,10 @@ static int fill_maps(struct gs_xdp *x, bool keep_states, char *err, size_t errle
 		if (publish_group(x, g, err, errlen) != 0)
 			return -1;
 	}
+	/* a re-open with a changed config: what it no longer has goes */
+	prune(fd_local, sizeof(struct gsx_addr), cfg, local_in_cfg);
+	prune(fd_up, sizeof(struct gsx_upstream_key), cfg, upstream_in_cfg);
+	prune(fd_aba, sizeof(struct gsx_addr), cfg, app_in_cfg);
 	if (x->ifindex > 0) {
 		uint32_t ifx = (uint32_t)x->ifindex;
 
