@@ -22,6 +22,9 @@ static const char usage[] =
 	"      the default, or generic), fill its maps from FILE and pin them under\n"
 	"      /sys/fs/bpf/gsteer/IFACE/.  When it is already attached, the new program\n"
 	"      replaces it in place and keeps flows, counters and appliance states.\n"
+	"      Refuses when IPv4 forwarding is off on IFACE (bpf_fib_lookup needs it).\n"
+	"      Sends one empty datagram to each appliance's port 9 so the kernel\n"
+	"      resolves their MACs.\n"
 	"  set-state --config FILE GROUP APPLIANCE STATE\n"
 	"      GROUP: target group name or index; APPLIANCE: id or index in the group;\n"
 	"      STATE: healthy, unhealthy, draining or removed.  Rebuilds and publishes\n"
@@ -190,71 +193,69 @@ int main(int argc, char **argv)
 	}
 	cfg = gs_config_load(config, err, sizeof(err));
 	if (!cfg)
-		goto fail;
+		goto cleanup;
 	if (!cfg->daemon.xdp_interface[0]) {
 		snprintf(err, sizeof(err), "%s: daemon.xdp_interface is not set", config);
-		goto fail;
+		goto cleanup;
 	}
 	if (strcmp(cmd, "attach") == 0) {
 		if (optind != argc) {
 			fputs(usage, stderr);
 			rc = 2;
-			goto out;
+			goto cleanup;
 		}
 		x = gs_xdp_open(cfg, err, sizeof(err));
 		if (!x)
-			goto fail;
+			goto cleanup;
 		printf("gsteer-xdp: attached to %s (%s)\n", cfg->daemon.xdp_interface,
 		       cfg->daemon.xdp_native ? "native" : "generic");
 		rc = 0;
-		goto out;
+		goto cleanup;
 	}
 	oo.maps_only = true;
 	x = gs_xdp_open_opts(cfg, &oo, err, sizeof(err));
 	if (!x)
-		goto fail;
+		goto cleanup;
 	if (strcmp(cmd, "set-state") == 0) {
 		if (optind != argc - 3) {
 			fputs(usage, stderr);
 			rc = 2;
-			goto out;
+			goto cleanup;
 		}
 		gi = find_index(argv[optind], cfg->n_groups, group_name, cfg);
 		if (gi < 0) {
 			snprintf(err, sizeof(err), "no target group '%s'", argv[optind]);
-			goto fail;
+			goto cleanup;
 		}
 		ai = find_index(argv[optind + 1], cfg->groups[gi].n_appliances, app_name,
 				&cfg->groups[gi]);
 		if (ai < 0) {
 			snprintf(err, sizeof(err), "target group '%s' has no appliance '%s'",
 				 cfg->groups[gi].name, argv[optind + 1]);
-			goto fail;
+			goto cleanup;
 		}
 		state = gs_app_state_from_name(argv[optind + 2]);
 		if (state < 0) {
 			snprintf(err, sizeof(err), "no appliance state '%s'", argv[optind + 2]);
-			goto fail;
+			goto cleanup;
 		}
 		if (gs_xdp_set_state(x, (uint32_t)gi, (uint32_t)ai, (enum gs_app_state)state, err,
 				     sizeof(err)) != 0)
-			goto fail;
+			goto cleanup;
 		rc = 0;
-		goto out;
+		goto cleanup;
 	}
 	/* stats */
 	st = calloc(1, sizeof(*st));
 	if (!st || gs_xdp_read_stats(x, st) != 0) {
 		snprintf(err, sizeof(err), "reading counters: %s", strerror(errno));
-		goto fail;
+		goto cleanup;
 	}
 	print_stats(cfg, st, json);
 	rc = 0;
-	goto out;
-fail:
-	fprintf(stderr, "gsteer-xdp: %s\n", err);
-	rc = 1;
-out:
+cleanup:
+	if (rc == 1)
+		fprintf(stderr, "gsteer-xdp: %s\n", err);
 	free(st);
 	gs_xdp_close(x);
 	gs_config_free(cfg);
