@@ -34,6 +34,7 @@ _Static_assert(GSX_REBALANCE == GS_REBALANCE && GSX_NO_REBALANCE == GS_NO_REBALA
 	       "failover modes differ between gsteer_xdp.h and gs_config.h");
 
 #define GS_XDP_PIN_ROOT "/sys/fs/bpf/gsteer"
+#define FLOW_BATCH 4096
 
 struct gs_xdp {
 	struct gsteer_xdp *skel;
@@ -701,12 +702,12 @@ int gs_xdp_read_stats(struct gs_xdp *x, struct gs_xdp_stats *out)
 	int ncpu = libbpf_num_possible_cpus(), fd, rc = -1;
 	struct gsx_stats *st = NULL;
 	struct gsx_app_stats *as = NULL;
-	struct gs_flow_key key, next;
-	struct gsx_flow f;
+	struct gs_flow_key *keys = NULL;
+	struct gsx_flow *vals = NULL;
 	struct gsx_group grp[GS_MAX_TARGET_GROUPS] = { 0 };
-	uint64_t now = mono_ns();
+	uint64_t now = mono_ns(), batch = 0;
+	bool first = true;
 	uint32_t k = 0;
-	void *prev = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (ncpu <= 0)
@@ -744,21 +745,37 @@ int gs_xdp_read_stats(struct gs_xdp *x, struct gs_xdp_stats *out)
 		}
 	for (uint32_t g = 0; g < GS_MAX_TARGET_GROUPS; g++)
 		bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.gsx_groups), &g, &grp[g]);
-	/* a walk over the LRU: entries idle past their timeout do not count */
+	/* a batched walk over the LRU: entries idle past their timeout do not
+	 * count (a 1M-flow table takes a few hundred syscalls, not 2M) */
 	fd = bpf_map__fd(x->skel->maps.gsx_flows);
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &f) != 0)
-			continue;
-		const struct gsx_group *gg = &grp[f.group % GS_MAX_TARGET_GROUPS];
-		uint64_t idle = f.proto == GS_IPPROTO_TCP ? gg->idle_tcp_ns : gg->idle_other_ns;
+	keys = malloc(FLOW_BATCH * sizeof(*keys));
+	vals = malloc(FLOW_BATCH * sizeof(*vals));
+	if (!keys || !vals)
+		goto done;
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		uint32_t n = FLOW_BATCH;
+		int brc = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &n,
+					       &bo);
 
-		if (now - f.last_seen_ns <= idle)
-			out->flows_active++;
+		first = false;
+		if (brc && errno != ENOENT)
+			break; /* best estimate: what was counted so far */
+		for (uint32_t i = 0; i < n; i++) {
+			const struct gsx_group *gg = &grp[vals[i].group % GS_MAX_TARGET_GROUPS];
+			uint64_t idle = vals[i].proto == GS_IPPROTO_TCP ? gg->idle_tcp_ns :
+									 gg->idle_other_ns;
+
+			if (now - vals[i].last_seen_ns <= idle)
+				out->flows_active++;
+		}
+		if (brc)
+			break; /* ENOENT: that was the last batch */
 	}
 	rc = 0;
 done:
+	free(keys);
+	free(vals);
 	free(st);
 	free(as);
 	return rc;

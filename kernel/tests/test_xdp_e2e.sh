@@ -115,6 +115,9 @@ per_app = [sum(1 for s in ours.values() if i in s) for i in (1, 2, 3)]
 print("flows per appliance:", per_app)
 if min(per_app) == 0:
     errors.append("an appliance got no flow: %s" % per_app)
+# the 60 flows of this run (and the warm-up's) are all far from idle
+if not 60 <= stats["flows_active"] <= 70:
+    errors.append("flows_active %d, expected the 60 flows of the run (+ warm-up)" % stats["flows_active"])
 for a in stats["appliances"]:
     if a["to_pkts"] == 0 or a["from_pkts"] == 0 or a["from_pkts"] > a["to_pkts"]:
         errors.append("gsteer counters for %s: to %d from %d" % (a["id"], a["to_pkts"], a["from_pkts"]))
