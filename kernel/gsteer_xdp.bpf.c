@@ -179,8 +179,7 @@ struct gsx_scratch {
 	__u32 win;  /* bytes in b[] */
 	__u32 deep; /* a read went past b[]: headers too deep for the window */
 	__u32 eth_len;
-	__u16 ethertype, pad;
-	__u32 udp_off, gnv_off, inner_off; /* frame offsets */
+	__u32 gnv_off, inner_off; /* frame offsets of GENEVE and the inner packet */
 	struct gsx_ip outer, inner, quote;
 	struct encap e;
 	struct bpf_fib_lookup fib;
@@ -1367,7 +1366,6 @@ static __always_inline enum gs_reason parse_geneve_frame(struct gsx_scratch *s)
 	udp_len = rd16(s, off + 4);
 	if (udp_len < GS_UDP_HDR_LEN || off + udp_len > s->len)
 		return GS_R_UDP_BAD_LENGTH;
-	s->udp_off = off;
 	off += GS_UDP_HDR_LEN;
 	udp_len -= GS_UDP_HDR_LEN;
 	s->gnv_off = off;
