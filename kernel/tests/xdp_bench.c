@@ -11,7 +11,8 @@
  * differ in source address and port.  For each N the table is first warmed
  * by running each of the N flows once through the real program (every
  * run must be XDP_TX), then timed two ways:
- *  - hot: one flow, repeat=R on the wrapper program gsteer_xdp_bench, which
+ *  - hot: one flow, best of 5 runs of repeat=R/5 on the wrapper program
+ *    gsteer_xdp_bench, which
  *    steers and then restores the frame (with repeat > 1 every repeat runs
  *    on the frame the one before rewrote; the wrapper's restore is included
  *    in the figure);
@@ -48,6 +49,25 @@ static int run(int prog, int ifindex, uint8_t *frame, uint32_t repeat, uint32_t 
 		return rc;
 	*duration = tr.duration;
 	return (int)tr.retval;
+}
+
+/* hot figure: the best of HOT_ROUNDS runs of @repeat (other load on the
+ * host only ever adds time); the action of the last run, or < 0 */
+#define HOT_ROUNDS 5
+static int time_hot(int prog, int ifindex, uint8_t *frame, uint32_t *best)
+{
+	uint32_t d;
+	int rc = -1;
+
+	*best = UINT32_MAX;
+	for (int r = 0; r < HOT_ROUNDS; r++) {
+		rc = run(prog, ifindex, frame, HOT_REPEAT / HOT_ROUNDS, &d);
+		if (rc < 0)
+			return rc;
+		if (d < *best)
+			*best = d;
+	}
+	return rc;
 }
 
 static double spread(int prog, int ifindex, uint32_t n)
@@ -105,12 +125,12 @@ int main(int argc, char **argv)
 			}
 		}
 		build(f, n / 2);
-		if (run(gs_xdp_prog_fd(x, GS_XDP_PROG_BENCH), ifindex, f, HOT_REPEAT, &d) != XDP_TX) {
+		if (time_hot(gs_xdp_prog_fd(x, GS_XDP_PROG_BENCH), ifindex, f, &d) != XDP_TX) {
 			fprintf(stderr, "xdp_bench: the wrapper did not steer\n");
 			return 1;
 		}
 		hot = d;
-		run(gs_xdp_prog_fd(x, GS_XDP_PROG_REF_TX), ifindex, f, HOT_REPEAT, &d);
+		time_hot(gs_xdp_prog_fd(x, GS_XDP_PROG_REF_TX), ifindex, f, &d);
 		hot_ref = d;
 		sp = spread(gs_xdp_prog_fd(x, GS_XDP_PROG_MAIN), ifindex, n);
 		sp_ref = spread(gs_xdp_prog_fd(x, GS_XDP_PROG_REF_TX), ifindex, n);
@@ -130,7 +150,7 @@ int main(int argc, char **argv)
 				memcpy(outer_src, v[k].src, 4);
 				memcpy(outer_dst, v[k].dst, 4);
 				build(f, 0);
-				if (run(gs_xdp_prog_fd(x, GS_XDP_PROG_BENCH), ifindex, f, HOT_REPEAT, &d) !=
+				if (time_hot(gs_xdp_prog_fd(x, GS_XDP_PROG_BENCH), ifindex, f, &d) !=
 				    v[k].want)
 					rc = 1;
 				printf("flows %-8u %s: %6.1f ns/pkt\n", n, v[k].what, (double)d);
