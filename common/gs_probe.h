@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "gs_limits.h"
+#include "gs_compat.h"
 
 #define GS_PROBE_MAGIC 0x31505347u /* "GSP1" */
 
@@ -54,5 +55,27 @@ struct gs_probe_msg {
 /* the inner packet of a probe is UDP to this port of the appliance's own
  * address, so an appliance's policy can tell probes from traffic */
 #define GS_PROBE_INNER_PORT 6082
+
+/* what a probe packet is sent with */
+struct gs_probe_spec {
+	uint8_t src_mac[6]; /* destination MAC left zero: the sender resolves it */
+	uint16_t vlan_tci;  /* 0: untagged */
+	uint8_t family;     /* GS_AF_INET / GS_AF_INET6 */
+	uint8_t src[16];    /* our address toward the appliance */
+	uint8_t dst[16];    /* the appliance's data address */
+	uint16_t sport;     /* outer UDP source port */
+	const uint8_t *data; /* GS_PROBE_OPT_DATA_LEN bytes of the daemon's own */
+};
+
+/*
+ * The whole probe frame, no I/O: Ethernet / IP / UDP 6081 / GENEVE (VNI 0,
+ * the three AWS options with zero values, then gsteer's probe option with
+ * @data) / inner UDP from @src to @dst, port GS_PROBE_INNER_PORT both ways.
+ * The DPDK data plane sends the frame; gsteerd's XDP backend sends what
+ * follows the outer UDP header (*@payload_off) from a UDP socket.
+ * Returns the frame length, or -1 when @cap is too small.
+ */
+int gs_probe_frame(const struct gs_probe_spec *s, uint8_t *buf, uint32_t cap,
+		   uint32_t *payload_off);
 
 #endif /* GS_PROBE_H */

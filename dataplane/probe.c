@@ -7,7 +7,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <rte_byteorder.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
@@ -24,8 +23,6 @@
  * drains in a few turns without starving the rest of the loop */
 #define PROBE_BUDGET 64
 
-static const uint8_t probe_payload[16] = "gsteer in-band\n";
-
 static struct {
 	int fd;     /* listening */
 	int client; /* the daemon connected last: requests and returns */
@@ -34,97 +31,23 @@ static struct {
 	struct gs_probe_stats st;
 } probe = { .fd = -1, .client = -1 };
 
-static uint32_t inner_udp(uint8_t family, const uint8_t *src, const uint8_t *dst,
-			  uint8_t *out)
-{
-	uint32_t ip_len = family == GS_AF_INET ? GS_IPV4_HDR_LEN : GS_IPV6_HDR_LEN;
-	uint32_t alen = family == GS_AF_INET ? 4 : 16;
-	uint16_t udp_len = GS_UDP_HDR_LEN + sizeof(probe_payload);
-	uint8_t *udp = out + ip_len;
-	uint32_t sum;
-
-	memset(out, 0, ip_len);
-	if (family == GS_AF_INET) {
-		out[0] = 0x45;
-		rte_be16_t tot = rte_cpu_to_be_16((uint16_t)(ip_len + udp_len));
-		memcpy(out + 2, &tot, 2);
-		out[8] = GS_DEFAULT_TTL;
-		out[9] = GS_IPPROTO_UDP;
-		memcpy(out + 12, src, 4);
-		memcpy(out + 16, dst, 4);
-		rte_be16_t c = rte_cpu_to_be_16(gs_csum_fold(gs_csum_partial(out, ip_len, 0)));
-		memcpy(out + 10, &c, 2);
-	} else {
-		out[0] = 0x60;
-		rte_be16_t plen = rte_cpu_to_be_16(udp_len);
-		memcpy(out + 4, &plen, 2);
-		out[6] = GS_IPPROTO_UDP;
-		out[7] = GS_DEFAULT_TTL;
-		memcpy(out + 8, src, 16);
-		memcpy(out + 24, dst, 16);
-	}
-	rte_be16_t port = rte_cpu_to_be_16(GS_PROBE_INNER_PORT);
-	rte_be16_t len = rte_cpu_to_be_16(udp_len);
-	memcpy(udp, &port, 2);
-	memcpy(udp + 2, &port, 2);
-	memcpy(udp + 4, &len, 2);
-	memset(udp + 6, 0, 2);
-	memcpy(udp + GS_UDP_HDR_LEN, probe_payload, sizeof(probe_payload));
-	/* pseudo header: both addresses, protocol, UDP length */
-	sum = gs_csum_partial(src, alen, 0);
-	sum = gs_csum_partial(dst, alen, sum);
-	sum += rte_cpu_to_be_16(GS_IPPROTO_UDP) + len;
-	sum = gs_csum_partial(udp, udp_len, sum);
-	rte_be16_t c = rte_cpu_to_be_16(gs_csum_fold(sum));
-	if (c == 0)
-		c = 0xFFFF; /* zero means "no checksum" in UDP */
-	memcpy(udp + 6, &c, 2);
-	return ip_len + udp_len;
-}
-
 int gs_probe_build(const struct gs_dp *dp, uint32_t app, const uint8_t *data,
 		   uint8_t *buf, uint32_t cap)
 {
 	const struct gs_appliance *a = &dp->appliances[app];
-	uint8_t inner[GS_IPV6_HDR_LEN + GS_UDP_HDR_LEN + sizeof(probe_payload)];
-	uint8_t opts[GS_GENEVE_MAX_OPTS_LEN];
-	struct gs_opts_spec spec = {
-		/* appliances written for AWS GWLB expect its three TLVs */
-		.with_endpoint_id = true,
-		.with_attachment_id = true,
-		.with_cookie = true,
-		.probe_data = data,
-	};
-	struct gs_encap e = { 0 };
-	uint32_t inner_len;
-	int opts_len, hdr_len;
+	struct gs_probe_spec spec = { .data = data };
 
 	if (app >= dp->n_appliances || !a->in_use)
 		return -1;
-	inner_len = inner_udp(a->addr.family, a->src, a->addr.a, inner);
-	opts_len = gs_geneve_opts_write(opts, sizeof(opts), &spec);
-	if (opts_len < 0)
-		return -1;
-	memcpy(e.src_mac, dp->ports[a->port].mac.addr_bytes, 6);
-	e.vlan_tci = dp->ports[a->port].cfg->vlan;
-	e.family = a->addr.family;
-	memcpy(e.src, a->src, 16);
-	memcpy(e.dst, a->addr.a, 16);
-	e.ttl = GS_DEFAULT_TTL;
+	memcpy(spec.src_mac, dp->ports[a->port].mac.addr_bytes, 6);
+	spec.vlan_tci = dp->ports[a->port].cfg->vlan;
+	spec.family = a->addr.family;
+	memcpy(spec.src, a->src, 16);
+	memcpy(spec.dst, a->addr.a, 16);
 	/* a fixed port per appliance: probes to one appliance stay on one
 	 * RSS queue and ECMP path, as its traffic's outer flows would */
-	e.sport = (uint16_t)(GS_ENTROPY_PORT_BASE | (app & GS_ENTROPY_PORT_MASK));
-	e.dport = GS_GENEVE_UDP_PORT;
-	e.protocol = a->addr.family == GS_AF_INET ? GS_ETHERTYPE_IPV4 : GS_ETHERTYPE_IPV6;
-	e.opts = opts;
-	e.opts_len = (uint16_t)opts_len;
-	e.payload = inner;
-	e.payload_len = inner_len;
-	hdr_len = gs_encap_write(buf, cap, &e);
-	if (hdr_len < 0 || (uint32_t)hdr_len + inner_len > cap)
-		return -1;
-	memcpy(buf + hdr_len, inner, inner_len);
-	return hdr_len + (int)inner_len;
+	spec.sport = (uint16_t)(GS_ENTROPY_PORT_BASE | (app & GS_ENTROPY_PORT_MASK));
+	return gs_probe_frame(&spec, buf, cap, NULL);
 }
 
 static void reply(const struct gs_probe_msg *m)
