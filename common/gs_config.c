@@ -219,6 +219,7 @@ bool gs_ipaddr_equal(const struct gs_ipaddr *a, const struct gs_ipaddr *b)
 
 #define GS_DEFAULT_CONTROL_SOCKET "/run/gsteer/dataplane.sock"
 #define GS_DEFAULT_PROBE_SOCKET "/run/gsteer/probe.sock"
+#define GS_DEFAULT_DAEMON_SOCKET "/run/gsteer/gsteerd.sock"
 #define GS_DEFAULT_METRICS_LISTEN "127.0.0.1:9469"
 #define GS_DEFAULT_MTU 1500
 #define GS_DEFAULT_DEREG_DELAY_S 300
@@ -242,6 +243,7 @@ static void config_defaults(void *p)
 	d->xdp_native = true;
 	snprintf(d->probe_socket, sizeof(d->probe_socket), "%s",
 		 GS_DEFAULT_PROBE_SOCKET);
+	snprintf(d->socket, sizeof(d->socket), "%s", GS_DEFAULT_DAEMON_SOCKET);
 	/* control_user / control_group "": only the data plane's own user */
 }
 
@@ -603,6 +605,7 @@ static const struct gs_field daemon_fields[] = {
 	ENUM(struct gs_daemon_cfg, "xdp_mode", xdp_native, xdp_mode_names),
 	STR(struct gs_daemon_cfg, "probe_socket", probe_socket, false, 1,
 	    check_abs_path),
+	STR(struct gs_daemon_cfg, "socket", socket, false, 1, check_abs_path),
 	STR(struct gs_daemon_cfg, "control_user", control_user, false, 0, NULL),
 	STR(struct gs_daemon_cfg, "control_group", control_group, false, 0, NULL),
 	END,

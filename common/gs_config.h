@@ -134,7 +134,8 @@ struct gs_daemon_cfg {
 	char metrics_listen[64]; /* "127.0.0.1:9469"; "" disables */
 	char xdp_interface[32];  /* backend xdp */
 	bool xdp_native;         /* backend xdp: native (default) or generic */
-	char probe_socket[108];  /* where the data plane hands probes back */
+	char probe_socket[108];  /* the data plane's in-band probe socket */
+	char socket[108];        /* gsteerd's own socket, for gsteerctl */
 	char control_user[64];   /* allowed peer of the control socket */
 	char control_group[64];
 };

@@ -28,6 +28,8 @@
 
 #include "ctl.h"
 #include "dp.h"
+#include "gs_unixsock.h"
+#include "probe.h"
 #include "telemetry.h"
 
 #define CTL_LOG(level, fmt, ...) \
@@ -343,6 +345,89 @@ static int cmd_set_state(struct gs_dp *dp, const struct ctl_cmd *cmd,
 	return 0;
 }
 
+/*
+ * Many states at once, as gsteerd sends them: checked first, so a bad entry
+ * changes nothing, then applied with one Maglev build per group touched
+ * (1,000 single set_state calls would cost 1,000 builds and RCU waits).
+ */
+#define CTL_BATCH_MAX GS_MAX_APPLIANCES
+
+static int cmd_set_states(struct gs_dp *dp, const struct ctl_cmd *cmd __rte_unused,
+			  json_t *req, json_t *reply, char *err, size_t errlen)
+{
+	json_t *list = json_object_get(req, "changes"), *e;
+	bool touched[GS_MAX_TARGET_GROUPS] = { false };
+	uint32_t *apps = NULL, changed = 0;
+	enum gs_app_state *states = NULL;
+	size_t i, n;
+	int rc = -1;
+
+	if (!json_is_array(list)) {
+		set_err(err, errlen, "\"changes\" (an array of {appliance, group, state}) is required");
+		return -1;
+	}
+	n = json_array_size(list);
+	if (n > CTL_BATCH_MAX) {
+		set_err(err, errlen, "\"changes\": at most %u entries (got %zu)", CTL_BATCH_MAX, n);
+		return -1;
+	}
+	apps = calloc(n ? n : 1, sizeof(*apps));
+	states = calloc(n ? n : 1, sizeof(*states));
+	if (!apps || !states) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	json_array_foreach(list, i, e) {
+		char sub[256];
+		const char *key;
+		json_t *v;
+
+		if (!json_is_object(e)) {
+			set_err(err, errlen, "changes[%zu]: not an object", i);
+			goto out;
+		}
+		json_object_foreach(e, key, v) {
+			if (strcmp(key, "appliance") && strcmp(key, "group") && strcmp(key, "state")) {
+				set_err(err, errlen, "changes[%zu]: unknown key \"%s\"", i, key);
+				goto out;
+			}
+		}
+		if (resolve_appliance(dp, e, &apps[i], sub, sizeof(sub)) < 0 ||
+		    field_state(e, true, &states[i], sub, sizeof(sub)) < 0) {
+			set_err(err, errlen, "changes[%zu]: %s", i, sub);
+			goto out;
+		}
+		if (dp->appliances[apps[i]].state == GS_APP_REMOVED && states[i] != GS_APP_REMOVED) {
+			set_err(err, errlen, "changes[%zu]: appliance '%s' was removed; add it again instead",
+				i, dp->appliances[apps[i]].id);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		int r = gs_appliance_change_state(dp, apps[i], states[i], err, errlen);
+
+		if (r < 0)
+			goto out; /* checked above: cannot happen */
+		if (r > 0) {
+			changed++;
+			touched[dp->appliances[apps[i]].group] = true;
+		}
+	}
+	for (uint32_t g = 0; g < dp->n_groups; g++) {
+		if (touched[g] && gs_group_publish(dp, g) != 0) {
+			set_err(err, errlen, "target group '%s': rebuilding the Maglev table failed",
+				gs_dp_group_name(dp, g));
+			goto out;
+		}
+	}
+	json_object_set_new(reply, "changed", juint(changed));
+	rc = 0;
+out:
+	free(apps);
+	free(states);
+	return rc;
+}
+
 static int cmd_add_appliance(struct gs_dp *dp,
 			     const struct ctl_cmd *cmd __rte_unused, json_t *req,
 			     json_t *reply, char *err, size_t errlen)
@@ -520,8 +605,9 @@ static int cmd_show_stats(struct gs_dp *dp, const struct ctl_cmd *cmd __rte_unus
 			  char *err __rte_unused, size_t errlen __rte_unused)
 {
 	json_t *ft = json_object(), *counters = json_object(), *drops = json_object();
-	json_t *control = json_object();
+	json_t *control = json_object(), *probes = json_object();
 	struct gs_worker_stats sum;
+	struct gs_probe_stats ps;
 	struct gs_ctl_stats cs;
 
 	/* the sum includes the main lcore's drops (dp->main_drops) */
@@ -542,11 +628,18 @@ static int cmd_show_stats(struct gs_dp *dp, const struct ctl_cmd *cmd __rte_unus
 	json_object_set_new(control, "busy", juint(cs.busy));
 	json_object_set_new(control, "requests", juint(cs.requests));
 	json_object_set_new(control, "errors", juint(cs.errors));
+	gs_probe_get_stats(&ps);
+	json_object_set_new(probes, "requests", juint(ps.requests));
+	json_object_set_new(probes, "sent", juint(ps.sent));
+	json_object_set_new(probes, "returned", juint(ps.returned));
+	json_object_set_new(probes, "errors", juint(ps.errors));
+	json_object_set_new(probes, "undelivered", juint(ps.undelivered));
 
 	json_object_set_new(reply, "flow_table", ft);
 	json_object_set_new(reply, "counters", counters);
 	json_object_set_new(reply, "drops", drops);
 	json_object_set_new(reply, "control", control);
+	json_object_set_new(reply, "probes", probes);
 	return 0;
 }
 
@@ -628,6 +721,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "show_flows", cmd_show_flows, KEYS("limit"), -1, false },
 	{ "show_stats", cmd_show_stats, NO_KEYS, -1, false },
 	{ "set_state", cmd_set_state, KEYS("appliance", "group", "state"), -1, false },
+	{ "set_states", cmd_set_states, KEYS("changes"), -1, false },
 	{ "drain", cmd_set_state, KEYS("appliance", "group"), GS_APP_DRAINING, false },
 	{ "undrain", cmd_set_state, KEYS("appliance", "group"), GS_APP_HEALTHY, false },
 	{ "add_appliance", cmd_add_appliance,
@@ -761,8 +855,7 @@ struct ctl_client {
 static struct {
 	int lfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t dev; /* the socket file we made, so we never unlink another's */
-	ino_t ino;
+	struct gs_unix_file file; /* ours, so we never unlink another's */
 	uint64_t next_poll_tsc;
 	/* who may connect, resolved at open: NSS lookups may block (LDAP...) */
 	uid_t owner;
@@ -1054,75 +1147,6 @@ void gs_ctl_poll(struct gs_dp *dp)
 
 /* ---- opening and closing ------------------------------------------------- */
 
-/* mkdir -p of @path's parent, 0700 for what we create */
-static int make_parent(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(ctl.path)];
-	char *slash, *p, saved;
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			set_err(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-			return -1;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "%s is not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
-/* remove a socket nobody listens on any more; refuse to touch anything else */
-static int clear_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd, rc, e;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : (set_err(err, errlen, "%s: %s",
-				sa->sun_path, strerror(errno)), -1);
-	if (!S_ISSOCK(st.st_mode)) {
-		set_err(err, errlen, "%s exists and is not a socket", sa->sun_path);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		set_err(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	if (rc == 0 || e == EAGAIN) {
-		set_err(err, errlen, "%s is in use by another process", sa->sun_path);
-		return -1;
-	}
-	if (e != ECONNREFUSED) {
-		set_err(err, errlen, "%s: %s", sa->sun_path, strerror(e));
-		return -1;
-	}
-	if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
-		set_err(err, errlen, "cannot remove stale %s: %s", sa->sun_path,
-			strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int resolve_peers(const struct gs_dp *dp, char *err, size_t errlen)
 {
 	const struct gs_daemon_cfg *d = dp && dp->cfg ? &dp->cfg->daemon : NULL;
@@ -1171,51 +1195,29 @@ static int resolve_peers(const struct gs_dp *dp, char *err, size_t errlen)
 
 int gs_ctl_open(struct gs_dp *dp, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old_mask;
-	int fd, rc;
+	struct gs_unix_file file;
+	int fd;
 
 	if (ctl.lfd >= 0) {
 		set_err(err, errlen, "control socket already open at %s", ctl.path);
 		return -1;
 	}
-	if (!path || path[0] == '\0') {
-		set_err(err, errlen, "no control socket path");
-		return -1;
-	}
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (path && strlen(path) >= sizeof(ctl.path)) {
 		set_err(err, errlen, "control socket path longer than %zu bytes: %s",
-			sizeof(sa.sun_path) - 1, path);
+			sizeof(ctl.path) - 1, path);
 		return -1;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	for (unsigned int i = 0; i < GS_CTL_MAX_CLIENTS; i++)
 		ctl.clients[i].fd = -1;
-	if (resolve_peers(dp, err, errlen) < 0 || make_parent(path, err, errlen) < 0 ||
-	    clear_stale(&sa, err, errlen) < 0)
+	if (resolve_peers(dp, err, errlen) < 0)
 		goto fail;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		set_err(err, errlen, "socket: %s", strerror(errno));
+	fd = gs_unix_bind(path, SOCK_STREAM, &file, err, errlen);
+	if (fd < 0)
 		goto fail;
-	}
-	/* the file is created 0600 by bind(): no window in which another user
-	 * could connect.  umask is per process, but only this lcore makes files */
-	old_mask = umask(0177);
-	rc = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
-	umask(old_mask);
-	if (rc < 0) {
-		set_err(err, errlen, "bind %s: %s", path, strerror(errno));
+	if (listen(fd, GS_CTL_MAX_CLIENTS) < 0) {
+		set_err(err, errlen, "listen %s: %s", path, strerror(errno));
 		close(fd);
-		goto fail;
-	}
-	if (chmod(path, 0600) < 0 || listen(fd, GS_CTL_MAX_CLIENTS) < 0 ||
-	    stat(path, &st) < 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
+		gs_unix_unlink(path, &file);
 		goto fail;
 	}
 	/* run as root for DPDK, a control_user daemon must still be able to
@@ -1224,8 +1226,7 @@ int gs_ctl_open(struct gs_dp *dp, const char *path, char *err, size_t errlen)
 	    chown(path, ctl.user_uid, (gid_t)-1) < 0)
 		CTL_LOG(WARNING, "chown %s: %s", path, strerror(errno));
 	ctl.lfd = fd;
-	ctl.dev = st.st_dev;
-	ctl.ino = st.st_ino;
+	ctl.file = file;
 	ctl.next_poll_tsc = 0;
 	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	CTL_LOG(INFO, "listening on %s", path);
@@ -1240,17 +1241,13 @@ fail:
 
 void gs_ctl_close(void)
 {
-	struct stat st;
-
 	if (ctl.lfd < 0)
 		return;
 	for (unsigned int i = 0; i < GS_CTL_MAX_CLIENTS; i++)
 		if (ctl.clients[i].fd >= 0)
 			client_close(&ctl.clients[i]);
 	close(ctl.lfd);
-	/* a successor may already have replaced the file: leave its socket */
-	if (stat(ctl.path, &st) == 0 && st.st_dev == ctl.dev && st.st_ino == ctl.ino)
-		unlink(ctl.path);
+	gs_unix_unlink(ctl.path, &ctl.file);
 	free(ctl.group_uids);
 	ctl.group_uids = NULL;
 	ctl.n_group_uids = 0;

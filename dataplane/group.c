@@ -134,11 +134,10 @@ static void appliance_forget_addr(struct gs_dp *dp, const struct gs_appliance *a
 	rte_hash_del_key(dp->appliance_by_addr, &k);
 }
 
-int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
-			   char *err, size_t errlen)
+int gs_appliance_change_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
+			      char *err, size_t errlen)
 {
 	struct gs_appliance *app;
-	int rc;
 
 	if (a >= dp->n_appliances || !dp->appliances[a].in_use) {
 		snprintf(err, errlen, "no appliance with index %u", a);
@@ -160,10 +159,20 @@ int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
 		app->drain_deadline_ns = app->state_since_ns +
 			(uint64_t)dp->groups[app->group].cfg->deregistration_delay_s *
 				1000000000ull;
-	rc = gs_group_publish(dp, app->group);
+	return 1;
+}
+
+int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
+			   char *err, size_t errlen)
+{
+	int rc = gs_appliance_change_state(dp, a, st, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	rc = gs_group_publish(dp, dp->appliances[a].group);
 	if (rc != 0)
 		snprintf(err, errlen, "appliance '%s': rebuilding the Maglev table failed: %s",
-			 app->id, strerror(-rc));
+			 dp->appliances[a].id, strerror(-rc));
 	return rc;
 }
 
@@ -194,8 +203,8 @@ int gs_appliance_lookup_addr(const struct gs_dp *dp, const uint8_t *addr, uint8_
 	return (int)(uintptr_t)data;
 }
 
-int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
-		     char *err, size_t errlen)
+int gs_appliance_insert(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
+			char *err, size_t errlen)
 {
 	struct gs_group *g = &dp->groups[gi];
 	struct gs_appliance *app;
@@ -203,7 +212,6 @@ int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cf
 	struct gs_addr_key k;
 	char abuf[64];
 	uint32_t a;
-	int rc;
 
 	int existing = gs_appliance_find(dp, g->cfg->name, cfg->id);
 
@@ -251,6 +259,16 @@ int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cf
 	app->in_use = true;
 	dp->n_appliances++;
 	g->members[g->n_members++] = (uint16_t)a;
+	return 0;
+}
+
+int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
+		     char *err, size_t errlen)
+{
+	int rc = gs_appliance_insert(dp, gi, cfg, err, errlen);
+
+	if (rc != 0)
+		return rc;
 	rc = gs_group_publish(dp, gi);
 	if (rc != 0)
 		snprintf(err, errlen, "appliance '%s': rebuilding the Maglev table failed: %s",

@@ -651,6 +651,26 @@ static enum gs_reason parse_geneve_frame(struct pkt_ctx *c, const uint8_t *p,
 static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 			uint32_t now_ms, struct gs_tx *tx);
 
+/* an in-band probe back from an appliance: the main lcore gets just the
+ * probe option's data, and the appliance in hash.fdir.hi (hash.usr, which
+ * overlaps fdir.lo, carries the message type) */
+static void probe_returned(struct gs_dp *dp, struct gs_worker *w,
+			   struct rte_mbuf *m, const struct pkt_ctx *c)
+{
+	int a = gs_appliance_lookup_addr(dp, c->outer.src, c->outer.family);
+	uint32_t off;
+
+	if (a < 0) {
+		drop(w, m, GS_R_PROBE_UNKNOWN);
+		return;
+	}
+	off = (uint32_t)(c->opts - rte_pktmbuf_mtod(m, const uint8_t *)) + c->gnv.probe_off;
+	rte_pktmbuf_adj(m, (uint16_t)off);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - GS_PROBE_OPT_DATA_LEN));
+	m->hash.fdir.hi = (uint32_t)a;
+	gs_dp_to_main(dp, w, m, GS_MSG_PROBE);
+}
+
 /* the first fragment is through: its held followers can go now */
 static void release_held_fragments(struct gs_dp *dp, struct gs_worker *w,
 				   const struct gs_frag_id *first, uint32_t now_ms,
@@ -744,7 +764,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		return;
 	}
 	if (unlikely(c.gnv.has_probe)) {
-		gs_dp_to_main(dp, w, m, GS_MSG_PROBE);
+		probe_returned(dp, w, m, &c);
 		return;
 	}
 	if (!resolve_fragment(w, m, &c, now_ms, &first_frag, &fid))

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every gsteer test suite on a fresh Debian 12 machine: installs what is
 # missing, builds the normal and the ASan/UBSan builds, runs all suites in the
-# first and the unit, fixture and soak suites in the second, runs every
-# libFuzzer target for a short while in a third (clang) build, and ends with
-# one line "N passed, N failed" summed from meson's own counts.
+# first and the unit, fixture, control-daemon and soak suites in the second,
+# runs every libFuzzer target for a short while in a third (clang) build,
+# and ends with one line "N passed, N failed" summed from meson's own counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ run_suites() { # builddir, meson test args...
 
 run_suites build
 # the sanitizer build repeats what exercises our own code hardest
-run_suites build-asan --suite unit --suite fixtures --suite soak --no-suite slow
+run_suites build-asan --suite unit --suite fixtures --suite ctrl --suite soak --no-suite slow
 
 # libFuzzer targets (clang, ASan+UBSan), each run for GS_FUZZ_SECONDS
 # (default 15) from its checked-in corpus; only the fuzz targets are built

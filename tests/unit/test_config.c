@@ -239,6 +239,7 @@ static void test_minimal_defaults(void)
 	CU_ASSERT_STRING_EQUAL(d->xdp_interface, "");
 	CU_ASSERT_TRUE(d->xdp_native);
 	CU_ASSERT_STRING_EQUAL(d->probe_socket, "/run/gsteer/probe.sock");
+	CU_ASSERT_STRING_EQUAL(d->socket, "/run/gsteer/gsteerd.sock");
 	CU_ASSERT_STRING_EQUAL(d->control_user, "");
 	CU_ASSERT_STRING_EQUAL(d->control_group, "");
 
@@ -330,6 +331,7 @@ static void test_full_values(void)
 	CU_ASSERT_STRING_EQUAL(d->xdp_interface, "eth0");
 	CU_ASSERT_FALSE(d->xdp_native);
 	CU_ASSERT_STRING_EQUAL(d->probe_socket, "/run/gsteer/probe0.sock");
+	CU_ASSERT_STRING_EQUAL(d->socket, "/run/gsteer/gsteerd0.sock");
 	CU_ASSERT_STRING_EQUAL(d->control_user, "gsteer");
 	CU_ASSERT_STRING_EQUAL(d->control_group, "netops");
 
