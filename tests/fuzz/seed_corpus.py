@@ -102,6 +102,9 @@ def main():
         '{"cmd":"remove_appliance","appliance":"fw-c","group":"fw"}',
         '{"cmd":"set_state","appliance":"fw-a","state":"removed"}',
         '{"cmd":"nosuch"}', '[1,2]', '{"cmd":"ping","x":1}',
+        '{"cmd":"set_states","changes":[{"appliance":"fw-a","group":"fw","state":"unhealthy"},'
+        '{"appliance":"fw-b","state":"healthy"},{"appliance":"ids-a","group":"ids","state":"draining"}]}',
+        '{"cmd":"set_states","changes":[]}',
     }
     for c in sorted(ctl):
         put("fuzz_ctl", c.encode())
