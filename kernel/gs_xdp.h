@@ -31,6 +31,11 @@ struct gs_xdp *gs_xdp_open(const struct gs_config *cfg, char *err, size_t errlen
 int gs_xdp_set_state(struct gs_xdp *x, uint32_t group, uint32_t app,
 		     enum gs_app_state st, char *err, size_t errlen);
 
+/* the state the maps hold for one appliance (gsteerd takes them over when
+ * it starts: they are the decisions of the gsteerd that ran before) */
+int gs_xdp_get_state(struct gs_xdp *x, uint32_t group, uint32_t app,
+		     enum gs_app_state *st);
+
 struct gs_xdp_app_stats {
 	uint64_t to_pkts, to_bytes, from_pkts, from_bytes, new_flows;
 };
