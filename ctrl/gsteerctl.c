@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -384,6 +385,7 @@ static int conn_open(struct conn *c, char *err, size_t errlen)
 	 * the deadline rather than block in a blocking connect forever. */
 	for (;;) {
 		const char *hint;
+		struct stat st;
 
 		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return 0;
@@ -397,6 +399,11 @@ static int conn_open(struct conn *c, char *err, size_t errlen)
 			conn_fail(c, err, errlen,
 				  "not accepting connections for %d s (listen queue full)",
 				  SOCKET_TIMEOUT_MS / 1000);
+		} else if (errno == ECONNREFUSED && lstat(c->path, &st) == 0 &&
+			   !S_ISSOCK(st.st_mode)) {
+			/* Linux refuses a connect to a plain file the same way
+			 * as to a dead socket: tell the two apart */
+			conn_fail(c, err, errlen, "exists but is not a socket");
 		} else {
 			hint = connect_hint(errno);
 			if (hint)
@@ -524,13 +531,9 @@ static char *conn_read_line(struct conn *c, char *err, size_t errlen)
 	}
 }
 
-/*
- * One request, one reply.  *raw gets the reply line as sent (for --json)
- * and *reply its parsed object.  Returns an exit code: EXIT_OK,
- * EXIT_REFUSED (the daemon's error in @err) or EXIT_UNREACHABLE.
- */
-static int request(struct conn *c, json_t *req, char **raw, json_t **reply,
-		   char *err, size_t errlen)
+/* one exchange on the connection as it is (opened when closed) */
+static int request_once(struct conn *c, json_t *req, char **raw, json_t **reply,
+			char *err, size_t errlen)
 {
 	char *text = json_dumps(req, JSON_COMPACT), *line = NULL;
 	json_error_t jerr;
@@ -586,6 +589,27 @@ out:
 	}
 	free(text);
 	free(line);
+	return rc;
+}
+
+/*
+ * One request, one reply.  *raw gets the reply line as sent (for --json)
+ * and *reply its parsed object.  Returns an exit code: EXIT_OK,
+ * EXIT_REFUSED (the daemon's error in @err) or EXIT_UNREACHABLE.
+ */
+static int request(struct conn *c, json_t *req, char **raw, json_t **reply,
+		   char *err, size_t errlen)
+{
+	bool reused = c->fd >= 0;
+	int rc = request_once(c, req, raw, reply, err, errlen);
+
+	/* watch keeps its connection between refreshes; if gsteerd restarted
+	 * meanwhile that connection is dead, but the new daemon may be up:
+	 * try it once before calling it unreachable */
+	if (rc == EXIT_UNREACHABLE && reused) {
+		free(*raw);
+		rc = request_once(c, req, raw, reply, err, errlen);
+	}
 	return rc;
 }
 
@@ -895,10 +919,16 @@ static int drop_cmp(const void *pa, const void *pb)
 static int print_drops(json_t *reply)
 {
 	json_t *drops = json_object_get(json_object_get(reply, "dataplane"), "drops");
+	struct table t = {
+		.n_cols = 2,
+		.heads = { "REASON", "PACKETS" },
+		.right = { [1] = true },
+	};
 	struct drop *list;
 	const char *reason;
 	size_t n = 0;
 	json_t *v;
+	int rc = 0;
 
 	if (!dataplane_connected(reply)) {
 		printf("data plane down: gsteerd has no drop counters now\n");
@@ -916,10 +946,20 @@ static int print_drops(json_t *reply)
 	qsort(list, n, sizeof(*list), drop_cmp);
 	if (n == 0)
 		printf("no drops\n");
-	for (size_t i = 0; i < n; i++)
-		printf("%-28s %" PRId64 "\n", list[i].reason, list[i].count);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char count[32];
+
+		snprintf(count, sizeof(count), "%" PRId64, list[i].count);
+		const char *row[] = { list[i].reason, count };
+		rc = table_add(&t, row);
+	}
+	if (rc < 0)
+		fprintf(stderr, PROG ": out of memory\n");
+	else if (n > 0)
+		table_print(&t, stdout);
+	table_free(&t);
 	free(list);
-	return 0;
+	return rc;
 }
 
 static int print_flows(json_t *reply)
@@ -932,7 +972,7 @@ static int print_flows(json_t *reply)
 	}
 	format_occupancy(json_object_get(json_object_get(reply, "dataplane"), "flow_table"),
 			 occupancy, sizeof(occupancy));
-	printf("flow table: %s used\n", occupancy);
+	printf("flow table used: %s\n", occupancy);
 	return 0;
 }
 
@@ -1011,7 +1051,7 @@ static int print_reply(const struct options *o, json_t *reply)
 {
 	const char *cmd = o->command;
 
-	if (!strcmp(cmd, "show"))
+	if (!strcmp(cmd, "show") || !strcmp(cmd, "watch"))
 		return print_show(reply, stdout);
 	if (!strcmp(cmd, "drops"))
 		return print_drops(reply);
@@ -1027,7 +1067,7 @@ static int print_reply(const struct options *o, json_t *reply)
 	}
 	/* drain, undrain */
 	printf("%s/%s: %s\n", jget_str(reply, "group", "?"),
-	       jget_str(reply, "appliance", o->appliance), jget_str(reply, "state", "?"));
+	       jget_str(reply, "appliance", "?"), jget_str(reply, "state", "?"));
 	return 0;
 }
 
