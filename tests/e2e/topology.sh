@@ -128,7 +128,8 @@ topo_down() {
 
 # the gsteer config for this topology; $1: control socket path
 topo_config() {
-	local sock=$1 i apps=""
+	local sock=$1 i apps="" dir
+	dir=$(dirname "$sock")
 	for i in $(seq 1 "$GS_N_APPLIANCES"); do
 		apps+="${apps:+,}
         {\"id\": \"a$i\", \"address\": \"10.10.0.$((100 + i))\", \"health_address\": \"$GS_MGMT.$((100 + i))\"}"
@@ -143,15 +144,24 @@ topo_config() {
     "flow_table_size": 65536,
     "control_socket": "$sock"
   },
+  "daemon": {
+    "socket": "$dir/gsteerd.sock",
+    "probe_socket": "$dir/probe.sock",
+    "metrics_listen": "${GS_METRICS:-}"
+  },
   "listeners": [
     {"name": "up", "address": "10.10.0.10", "target_group": "fleet",
      "upstreams": ["10.10.0.0/24"]}
   ],
   "target_groups": [
     {"name": "fleet",
+     "on_unhealthy": "${GS_ON_UNHEALTHY:-rebalance}",
+     "deregistration_delay_s": ${GS_DEREG_DELAY:-300},
      "health_check": {"protocol": "http", "port": 80, "path": "/health",
                       "interval_ms": 100, "timeout_ms": 50,
-                      "healthy_threshold": 2, "unhealthy_threshold": 2},
+                      "healthy_threshold": 2, "unhealthy_threshold": 2,
+                      "inband_probe": true,
+                      "passive": "mark_unhealthy", "passive_window_ms": 100},
      "appliances": [$apps
      ]}
   ]
