@@ -818,7 +818,7 @@ static void format_occupancy(json_t *flow_table, char *buf, size_t len)
 
 	if (!jget_int(flow_table, "used", &used) ||
 	    !jget_int(flow_table, "capacity", &capacity) || capacity <= 0)
-		snprintf(buf, len, "unknown");
+		snprintf(buf, len, "not read yet");
 	else
 		snprintf(buf, len, "%" PRId64 " / %" PRId64 " (%.1f%%)", used, capacity,
 			 100.0 * (double)used / (double)capacity);
@@ -932,6 +932,11 @@ static int print_drops(json_t *reply)
 
 	if (!dataplane_connected(reply)) {
 		printf("data plane down: gsteerd has no drop counters now\n");
+		return 0;
+	}
+	if (!json_is_object(drops)) {
+		/* connected a moment ago, first statistics not read yet */
+		printf("data plane connected, no drop counters read yet\n");
 		return 0;
 	}
 	list = calloc(json_object_size(drops) + 1, sizeof(*list));
@@ -1110,7 +1115,8 @@ static int watch(const struct options *o, struct conn *c, json_t *req)
 		if (n > 0)
 			sleep_ms(o->interval_ms);
 		rc = request(c, req, &raw, &reply, err, sizeof(err));
-		if (tty && !o->json)
+		/* a first refresh that fails exits: leave the screen alone */
+		if (tty && !o->json && (rc == EXIT_OK || n > 0))
 			fputs("\033[H\033[2J", stdout);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		format_time((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, stamp, sizeof(stamp));

@@ -321,6 +321,15 @@ run --socket "$T/s.sock" flows
 [ "$(cat "$T/out")" = "data plane down: flow-table occupancy unknown" ] || bad "flows, data plane down: $(cat "$T/out")"
 stop_fakes
 
+# connected a moment ago: no statistics read yet, so none are made up
+printf '%s\n' '{"ok":true,"now_ns":1795680000000000000,"backend":"dpdk","dataplane":{"connected":true},"appliances":[]}' >"$T/fresh.json"
+fake "$T/s.sock" reply "$T/fresh.json"
+run --socket "$T/s.sock" drops
+[ "$(cat "$T/out")" = "data plane connected, no drop counters read yet" ] || bad "drops, no statistics yet: $(cat "$T/out")"
+run --socket "$T/s.sock" flows
+[ "$(cat "$T/out")" = "flow table used: not read yet" ] || bad "flows, no statistics yet: $(cat "$T/out")"
+stop_fakes
+
 cp "$HERE/replies/events.json" "$T/events.json"
 fake "$T/s.sock" reply "$T/events.json"
 run --socket "$T/s.sock" events

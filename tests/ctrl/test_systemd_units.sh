@@ -11,7 +11,7 @@
 #   test_systemd_units.sh UNIT_DIR SOURCE_DIR [DATAPLANE [GSTEERD]]
 #
 # UNIT_DIR holds the configured units (the build's ctrl/).  verify checks
-# that ExecStart= binaries exist, so they are pointed at the build's own;
+# that Exec*= binaries exist, so they are pointed at the build's own;
 # one that is not built (no DPDK; gsteerd before it lands) is replaced by
 # /bin/true, with a note.
 # Exit: 0 pass, 1 fail, 77 skip (no systemd-analyze).
@@ -43,7 +43,7 @@ for unit in gsteer-dataplane.service gsteerd.service; do
 	[ -f "$UNITS/$unit" ] || { bad "$UNITS/$unit missing"; continue; }
 	grep -q '@[A-Z]*@' "$UNITS/$unit" && bad "$unit has unsubstituted @VARIABLES@"
 	# the binaries' directory, whatever the build's prefix
-	sed -E "s#^(ExecStart=)[^ ]*/(gsteer-dataplane|gsteerd) #\1$T/bin/\2 #" \
+	sed -E "s#^(Exec[A-Za-z]+=)[^ ]*/(gsteer-dataplane|gsteerd) #\1$T/bin/\2 #" \
 		"$UNITS/$unit" >"$T/$unit"
 done
 
