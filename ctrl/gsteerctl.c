@@ -472,7 +472,9 @@ static char *conn_read_line(struct conn *c, char *err, size_t errlen)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *nl = memchr(c->buf + scanned, '\n', c->len - scanned);
+		/* nothing buffered yet: c->buf may still be NULL */
+		char *nl = c->len > scanned ?
+			memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
 		ssize_t n;
 
 		if (nl) {

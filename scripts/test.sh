@@ -30,7 +30,7 @@ run_suites() { # builddir, meson test args...
 
 run_suites build
 # the sanitizer build repeats what exercises our own code hardest
-run_suites build-asan --suite unit --suite fixtures --suite soak --no-suite slow
+run_suites build-asan --suite unit --suite fixtures --suite soak --suite ctrl --no-suite slow
 
 echo "${passed} passed, ${failed} failed"
 exit "$status"

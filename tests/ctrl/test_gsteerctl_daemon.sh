@@ -178,8 +178,7 @@ expect_rc "bad config" 2
 	bad "config error differs: gsteerctl '$(cat "$T/ctl.err")', gsteerd '$(cat "$T/gsteerd.err")'"
 
 # gsteerd gone: killed (its socket file stays) and stopped (removed)
-kill -KILL "$GSTEERD_PID"
-wait "$GSTEERD_PID" 2>/dev/null
+{ kill -KILL "$GSTEERD_PID"; wait "$GSTEERD_PID"; } 2>/dev/null
 GSTEERD_PID=
 run show
 expect_rc "gsteerd killed" 3
