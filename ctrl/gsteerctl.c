@@ -1067,6 +1067,14 @@ static int print_reply(const struct options *o, json_t *reply)
 	if (!strcmp(cmd, "events"))
 		return print_events(reply, o->since);
 	if (!strcmp(cmd, "ping")) {
+		/* gsteer-dataplane answers ping too, with only a version: a
+		 * likely mix-up of the two sockets, worth saying */
+		if (!json_object_get(reply, "backend")) {
+			fprintf(stderr, PROG ": this socket answers ping without a backend: "
+				"it is not gsteerd's (the data plane's control socket?); "
+				"gsteerd's is daemon.socket in the config\n");
+			return -1;
+		}
 		printf("gsteerd %s: backend %s, data plane %s\n",
 		       jget_str(reply, "version", "?"), jget_str(reply, "backend", "?"),
 		       jget_str(reply, "dataplane", "?"));

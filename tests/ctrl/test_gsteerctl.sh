@@ -196,6 +196,14 @@ expect_err "garbage reply" "at $T/s.sock: reply is not a JSON object"
 [ ! -s "$T/out" ] || bad "a garbage reply reached stdout: $(cat "$T/out")"
 stop_fakes
 
+# the data plane's control socket answers ping too, with a version only
+printf '{"ok":true,"version":"0.1.0"}\n' >"$T/dpping.json"
+fake "$T/s.sock" reply "$T/dpping.json"
+run --socket "$T/s.sock" ping
+expect_rc "ping on the data plane's socket" 3
+expect_err "ping on the data plane's socket" "it is not gsteerd's (the data plane's control socket?)"
+stop_fakes
+
 printf '{"ok":"yes"}\n' >"$T/nook.json"
 fake "$T/s.sock" reply "$T/nook.json"
 run --socket "$T/s.sock" ping
