@@ -120,6 +120,9 @@ for name, unit in (("data plane", dp), ("gsteerd", gd)):
         problems.append(f"{name} does not create /run/gsteer")
     if unit.get(("Service", "RuntimeDirectoryPreserve")) != ["yes"]:
         problems.append(f"{name}: stopping it would delete /run/gsteer and the other's sockets")
+modes = {name: unit.get(("Service", "RuntimeDirectoryMode")) for name, unit in (("data plane", dp), ("gsteerd", gd))}
+if len(set(map(str, modes.values()))) != 1:
+    problems.append(f"the units give /run/gsteer different modes, each start would flip it: {modes}")
 if "infinity" not in dp.get(("Service", "LimitMEMLOCK"), []):
     problems.append("data plane LimitMEMLOCK is not infinity (VFIO pins DMA memory)")
 caps = dp.get(("Service", "CapabilityBoundingSet"), [])
