@@ -129,6 +129,8 @@ caps = dp.get(("Service", "CapabilityBoundingSet"), [])
 for cap in ("CAP_IPC_LOCK", "CAP_SYS_ADMIN", "CAP_NET_RAW"):
     if cap not in caps:
         problems.append(f"data plane lacks {cap}, DPDK needs it")
+if "CAP_CHOWN" not in gd.get(("Service", "CapabilityBoundingSet"), []):
+    problems.append("gsteerd lacks CAP_CHOWN: it could not give its socket to daemon.control_user")
 print("\n".join(problems))
 sys.exit(1 if problems else 0)
 PY
