@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,8 +98,8 @@ static void usage(FILE *out)
 		"  --socket PATH   gsteerd's socket (default " DEFAULT_SOCKET ")\n"
 		"  --config FILE   take the socket from FILE's daemon.socket; the whole\n"
 		"                  file is checked as gsteerd checks it\n"
-		"  --json          print gsteerd's reply line as it is (watch: one line a\n"
-		"                  refresh), for scripts\n"
+		"  --json          print gsteerd's reply line as it is, for scripts (drops,\n"
+		"                  flows and watch print show's reply; watch one a line)\n"
 		"  -h, --help      this text\n"
 		"  -V, --version   print the version\n"
 		"\n"
@@ -109,11 +108,11 @@ static void usage(FILE *out)
 		"  1  gsteerd refused the request; its error is printed on stderr\n"
 		"  2  usage error, or the --config file does not load\n"
 		"  3  gsteerd cannot be reached: no socket, connection refused,\n"
-		"     permission denied, no reply within 5 s, or a reply that is not\n"
-		"     valid JSON\n"
+		"     permission denied, no progress for 5 s, or a reply that is not\n"
+		"     gsteerd's (not JSON, cut short, or from the data plane's socket)\n"
 		"\n"
-		"The socket is gsteerd's daemon.socket, mode 0600: run as root or as the\n"
-		"user gsteerd runs as.  See docs/operations.md.\n");
+		"The socket is mode 0600: run as root, as gsteerd's user, or as its\n"
+		"daemon.control_user / control_group.  See docs/operations.md.\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -443,6 +442,9 @@ static int conn_send(struct conn *c, const char *line, char *err, size_t errlen)
 	size_t len = strlen(line), off = 0;
 
 	while (off < len) {
+		/* MSG_NOSIGNAL: a vanished gsteerd gives exit 3 and a message.
+		 * SIGPIPE keeps its default for stdout, so "| head" ends us
+		 * quietly as it ends any other tool */
 		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
 
 		if (n > 0) {
@@ -1176,9 +1178,6 @@ int main(int argc, char **argv)
 	} else if (o.socket) {
 		c.path = o.socket;
 	}
-	/* a vanished gsteerd must give exit 3 and a message, not a SIGPIPE */
-	signal(SIGPIPE, SIG_IGN);
-
 	req = build_request(&o);
 	if (!req) {
 		rc = usage_error("the appliance id and group must be valid UTF-8");
