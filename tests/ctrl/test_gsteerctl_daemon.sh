@@ -22,6 +22,7 @@ set -uo pipefail
 CTL=${1:?path to gsteerctl}
 GSTEERD=${2:?path to gsteerd}
 DATAPLANE=${3:-}
+VERSION=$("$GSTEERD" --version | awk '{print $2}')
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3
@@ -97,7 +98,7 @@ for _ in $(seq 1 50); do [ -S "$T/gsteerd.sock" ] && break; sleep 0.1; done
 # ping, and --json as gsteerd sent it, byte for byte
 run ping
 expect_rc "ping" 0
-[ "$(cat "$T/out")" = "gsteerd 0.1.0: backend dpdk, data plane down" ] || bad "ping printed '$(cat "$T/out")'"
+[ "$(cat "$T/out")" = "gsteerd $VERSION: backend dpdk, data plane down" ] || bad "ping printed '$(cat "$T/out")'"
 run --json ping
 $PY - "$T/gsteerd.sock" >"$T/direct" <<'PY'
 import socket, sys
@@ -251,10 +252,10 @@ if [ -n "$DATAPLANE" ] && [ -x "$DATAPLANE" ] && [ "$(id -u)" -eq 0 ]; then
 	start_gsteerd
 	for _ in $(seq 1 50); do
 		run ping
-		[ "$(cat "$T/out")" = "gsteerd 0.1.0: backend dpdk, data plane connected" ] && break
+		[ "$(cat "$T/out")" = "gsteerd $VERSION: backend dpdk, data plane connected" ] && break
 		sleep 0.1
 	done
-	[ "$(cat "$T/out")" = "gsteerd 0.1.0: backend dpdk, data plane connected" ] ||
+	[ "$(cat "$T/out")" = "gsteerd $VERSION: backend dpdk, data plane connected" ] ||
 		bad "gsteerd did not reach the data plane: $(cat "$T/out") $(cat "$T/err")"
 	# gsteerd pushes what its checks decide
 	wait_dp_state fleet a2 unhealthy || bad "gsteerd did not set fleet/a2 unhealthy in the data plane"
