@@ -42,6 +42,10 @@ static void end_round(struct gsd *d, struct gsd_app *a, uint64_t now)
 {
 	a->round_active = false;
 	a->round_gen++;
+	/* a round that could not run the probe proves nothing good: the
+	 * management port of a black-holed appliance still answers */
+	if (a->round_ok && a->round_partial)
+		return;
 	if (a->round_ok)
 		a->checks_ok++;
 	else
@@ -140,6 +144,7 @@ void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t now)
 	a->round_ok = true;
 	a->round_fail[0] = '\0';
 	a->pending = 0;
+	a->round_partial = hc->inband_probe;
 	if (hc->protocol != GS_CHECK_NONE) {
 		int rc = start_active(d, a);
 
@@ -148,12 +153,15 @@ void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t now)
 			active_result(d, a, false, now, "connect: %s", strerror(-rc));
 	}
 	/* without a data plane there is no path to probe: the round goes
-	 * on without the probe rather than failing every appliance at once */
-	if (hc->inband_probe && d->dp_connected) {
+	 * on without the probe rather than failing every appliance at once.
+	 * A data plane just (re)started still resolves its neighbours under
+	 * the returning traffic: its first second is not held against anyone */
+	if (hc->inband_probe && d->dp_connected && now >= d->probe_grace_until_ns) {
 		struct gsd_probe_data pd = { .app = idx, .seq = ++a->probe_seq,
 					     .sent_ns = now };
 
 		a->pending |= GSD_PENDING_PROBE;
+		a->round_partial = false;
 		a->probes_sent++;
 		if (d->backend->ops->probe_send(d, a, &pd) != 0) {
 			a->probe_ok = false;
@@ -165,7 +173,8 @@ void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t now)
 	if (!a->round_active)
 		return; /* everything failed at once */
 	if (!a->pending) {
-		/* nothing to check this round (protocol none, no probe) */
+		/* nothing could be checked this round (protocol none, and no
+		 * probe or no data plane to send it through) */
 		a->round_active = false;
 		return;
 	}

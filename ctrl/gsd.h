@@ -48,6 +48,7 @@ struct gsd_app {
 	uint32_t round_gen;
 	bool round_active;
 	bool round_ok;
+	bool round_partial; /* the probe is configured but could not go */
 	unsigned pending; /* GSD_PENDING_* */
 	char round_fail[64];
 
@@ -108,9 +109,12 @@ struct gsd {
 
 	struct gsd_backend *backend;
 	bool dp_connected;
+	bool dp_adopted; /* took the data plane's states once, at start */
 	uint64_t dp_reconnects;
 	uint64_t dp_resyncs; /* states re-sent after the data plane lost them */
 	uint64_t next_poll_ns;
+	uint64_t next_metrics_ns;
+	uint64_t probe_grace_until_ns; /* no probes right after a (re)connect */
 	uint32_t poll_ms;
 	/* from the data plane's last show_stats */
 	uint64_t ft_capacity, ft_used;

@@ -24,6 +24,8 @@
 #include "model.h"
 
 #define RECONNECT_MS 200 /* how often a missing data plane is looked for */
+#define PROBE_GRACE_MS 1000 /* after a (re)connect, see checks.c */
+#define METRICS_RENDER_MS 250
 
 static void usage(FILE *out)
 {
@@ -121,6 +123,7 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 			return;
 		d->dp_connected = true;
 		d->dp_reconnects++;
+		d->probe_grace_until_ns = now + PROBE_GRACE_MS * 1000000ull;
 		syslog(LOG_NOTICE, "data plane reached (%s backend)", ops->name);
 	}
 	d->next_poll_ns = now + (uint64_t)d->poll_ms * 1000000u;
@@ -131,8 +134,21 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 		ops->disconnect(d);
 		return;
 	}
+	if (!d->dp_adopted) {
+		gsd_adopt(d, now);
+		d->dp_adopted = true;
+	}
 	gsd_traffic(d, now);
 	gsd_sync(d);
+}
+
+/* a scrape every few seconds is the norm: rendering 1,000 appliances at
+ * every data plane poll would cost more than it shows */
+static void metrics_turn(struct gsd *d, uint64_t now)
+{
+	if (now < d->next_metrics_ns)
+		return;
+	d->next_metrics_ns = now + METRICS_RENDER_MS * 1000000ull;
 	gsd_metrics_render(d);
 }
 
@@ -161,6 +177,8 @@ static void loop(struct gsd *d, int sfd)
 
 		if (poll_in < wait_ns)
 			wait_ns = poll_in;
+		if (d->mhd && d->next_metrics_ns - now < wait_ns && d->next_metrics_ns > now)
+			wait_ns = d->next_metrics_ns - now;
 		/* round up: waking a little late is fine, early is a busy loop */
 		timeout = wait_ns == UINT64_MAX ? 1000 : (int)((wait_ns + 999999) / 1000000);
 		n = epoll_wait(d->epfd, evs, 64, timeout);
@@ -200,6 +218,7 @@ static void loop(struct gsd *d, int sfd)
 				gsd_round_deadline(d, &d->apps[app], gen, now);
 		}
 		dataplane_turn(d, now);
+		metrics_turn(d, now);
 		if (d->reload) {
 			reload(d);
 			d->poll_ms = poll_interval_ms(d->cfg);

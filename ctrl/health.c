@@ -57,7 +57,7 @@ bool gs_health_passive(struct gs_health *h, const struct gs_health_check_cfg *cf
 		if (!h->healthy)
 			return false;
 		snprintf(h->why, sizeof(h->why),
-			 "passive: new flows sent, nothing returned in %u ms",
+			 "passive: traffic sent, nothing returned in %u ms",
 			 cfg->passive_window_ms);
 		return turn(h, false, now_ns);
 	case GS_PASSIVE_COUNT_AS_FAILURE:
@@ -77,6 +77,6 @@ bool gs_passive_suspect(const struct gs_traffic_sample *old,
 			const struct gs_traffic_sample *mid,
 			const struct gs_traffic_sample *now)
 {
-	return mid->new_flows > old->new_flows && now->tx_pkts > old->tx_pkts &&
+	return (mid->new_flows > old->new_flows || mid->tx_pkts > old->tx_pkts) &&
 	       now->rx_pkts == old->rx_pkts;
 }

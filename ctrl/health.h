@@ -44,10 +44,13 @@ bool gs_health_passive(struct gs_health *h, const struct gs_health_check_cfg *cf
 /*
  * Passive detection on three samples of an appliance's counters, taken a
  * window ago (@old), half a window ago (@mid) and now: suspect when it was
- * given new flows in the first half of the window, was sent packets, and
- * returned nothing in the whole window.  Flows younger than half a window
- * do not count, so one new flow whose first reply is still on its way is
- * no evidence.
+ * given new flows or packets in the first half of the window and returned
+ * nothing in the whole window.  What was sent less than half a window ago
+ * does not count, so a reply still on its way is no evidence.  Packets of
+ * established flows count as well as new flows: an appliance that keeps
+ * receiving a busy flow's packets and returns none has failed as surely as
+ * one that swallows new flows, and waiting for a new flow would make
+ * detection depend on churn.
  */
 struct gs_traffic_sample {
 	uint64_t at_ns;

@@ -238,6 +238,31 @@ void gsd_apply(struct gsd *d, struct gsd_app *a, const char *why)
 	push(d, a);
 }
 
+void gsd_adopt(struct gsd *d, uint64_t now)
+{
+	for (uint32_t i = 0; i < d->n_apps; i++) {
+		struct gsd_app *a = &d->apps[i];
+
+		if (!a->dp_known || a->removed || a->dp_state == a->decided)
+			continue;
+		switch (a->dp_state) {
+		case GS_APP_HEALTHY:
+		case GS_APP_UNHEALTHY:
+			gs_health_init(&a->health, a->dp_state == GS_APP_HEALTHY, now);
+			snprintf(a->health.why, sizeof(a->health.why), "taken over from the data plane");
+			a->drained = false;
+			break;
+		case GS_APP_DRAINING:
+		case GS_APP_REMOVED:
+			/* an operator's drain outlives a gsteerd restart */
+			a->drained = true;
+			break;
+		}
+		a->decided = a->dp_state == GS_APP_REMOVED ? GS_APP_DRAINING : a->dp_state;
+		a->decided_since_ns = gsd_real_ns(d, now);
+	}
+}
+
 void gsd_sync(struct gsd *d)
 {
 	for (uint32_t i = 0; i < d->n_apps; i++) {

@@ -12,6 +12,14 @@ void gsd_model_free(struct gsd *d);
 /* after a poll: rates, the passive signal, and the decisions it forces */
 void gsd_traffic(struct gsd *d, uint64_t now);
 
+/*
+ * The first time gsteerd reaches a data plane after it started: take the
+ * states the data plane has as the starting point (they are the decisions
+ * of the gsteerd that ran before), so a restart moves no flow.  The checks
+ * then go on from there.
+ */
+void gsd_adopt(struct gsd *d, uint64_t now);
+
 /* after a poll: re-send every decision the data plane does not have (it
  * restarted, or somebody changed it behind gsteerd's back) */
 void gsd_sync(struct gsd *d);

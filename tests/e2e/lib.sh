@@ -9,7 +9,12 @@
 GS_DP_PID=
 GS_APP_PIDS=()
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "FAIL: $*" >&2
+	# what the daemons said is the first thing to read on a failed run
+	[ -f "$GS_TMP/gsteerd.log" ] && { echo "--- gsteerd.log" >&2; tail -30 "$GS_TMP/gsteerd.log" >&2; }
+	exit 1
+}
 
 # one request line to a Unix stream socket; prints the reply, which ends
 # with a newline, or with the line END when one is given
@@ -92,6 +97,7 @@ stop_dataplane() {
 }
 
 stop_all() {
+	stop_gsteerd
 	stop_dataplane
 	local p
 	for p in "${GS_APP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -99,3 +105,44 @@ stop_all() {
 	GS_APP_PIDS=()
 	topo_down
 }
+
+# gsteerd on the same config as the data plane
+GS_GSD_PID=
+start_gsteerd() {
+	"$GS_BUILD/ctrl/gsteerd" --config "$GS_TMP/gsteer.json" --log-stderr \
+		>>"$GS_TMP/gsteerd.log" 2>&1 &
+	GS_GSD_PID=$!
+	for _ in $(seq 1 50); do
+		[ -S "$GS_TMP/gsteerd.sock" ] && gsd_ctl '{"cmd":"ping"}' >/dev/null 2>&1 && return 0
+		kill -0 "$GS_GSD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$GS_TMP/gsteerd.log" >&2
+	fail "gsteerd did not come up"
+}
+
+stop_gsteerd() { # signal (TERM, or KILL for a crash)
+	[ -n "$GS_GSD_PID" ] || return 0
+	kill "-${1:-TERM}" "$GS_GSD_PID" 2>/dev/null
+	wait "$GS_GSD_PID" 2>/dev/null
+	GS_GSD_PID=
+}
+
+gsd_ctl() { unix_request "$GS_TMP/gsteerd.sock" "$1"; }
+
+# wait (up to $2 s) until gsteerd reports every appliance in state $1
+wait_all_state() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do
+		gsd_ctl '{"cmd":"show"}' 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+apps = json.load(sys.stdin)["appliances"]
+sys.exit(0 if all(a["state"] == sys.argv[1] for a in apps) else 1)' "$1" && return 0
+		sleep 0.1
+	done
+	gsd_ctl '{"cmd":"show"}' >&2
+	fail "not every appliance became $1"
+}
+
+# precise enough for detection times: a shell builtin, no fork
+now_ns() { echo $(( ${EPOCHREALTIME/./} * 1000 )); }

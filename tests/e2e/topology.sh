@@ -158,7 +158,7 @@ topo_config() {
      "on_unhealthy": "${GS_ON_UNHEALTHY:-rebalance}",
      "deregistration_delay_s": ${GS_DEREG_DELAY:-300},
      "health_check": {"protocol": "http", "port": 80, "path": "/health",
-                      "interval_ms": 100, "timeout_ms": 50,
+                      "interval_ms": 100, "timeout_ms": 80,
                       "healthy_threshold": 2, "unhealthy_threshold": 2,
                       "inband_probe": true,
                       "passive": "mark_unhealthy", "passive_window_ms": 100},
