@@ -12,7 +12,8 @@
 # Then, when gsteer-dataplane is built, with a real data plane (net_null
 # port, no hugepages): the table's flow-table and drop figures come from it,
 # and what docs/operations.md promises holds: gsteerd re-sends its states
-# to a restarted data plane, and a data plane whose gsteerd died keeps them.
+# to a restarted data plane, a data plane whose gsteerd died keeps them, and
+# a new gsteerd takes them over (an operator's drain included).
 #
 #   test_gsteerctl_daemon.sh GSTEERCTL GSTEERD [GSTEER_DATAPLANE]
 #
@@ -284,12 +285,29 @@ assert d["connected"] and d["resyncs"] >= 1, d' "$T/out" ||
 		bad "after a data plane restart: $(head -c 300 "$T/out")"
 
 	# gsteerd dies: the data plane keeps the last states it was given
+	run drain a1 --group edge
+	expect_rc "drain with the data plane up" 0
 	{ kill -KILL "$GSTEERD_PID"; wait "$GSTEERD_PID"; } 2>/dev/null
 	GSTEERD_PID=
 	sleep 0.3
 	[ "$(dp_state fleet a2)" = unhealthy ] || bad "with gsteerd dead, the data plane has fleet/a2 $(dp_state fleet a2)"
+	case $(dp_state edge a1) in
+	draining|"") ;; # "" : the drain already ended (no flows), slot removed
+	*) bad "with gsteerd dead, the data plane has edge/a1 $(dp_state edge a1)" ;;
+	esac
 	run show
 	expect_rc "show with gsteerd dead, data plane up" 3
+
+	# a new gsteerd takes the data plane's states over: the drain and the
+	# unhealthy verdict survive it
+	start_gsteerd
+	for _ in $(seq 1 50); do
+		run show
+		grep -qE '^edge +a1 +draining ' "$T/out" && break
+		sleep 0.1
+	done
+	expect_line "drain after a gsteerd restart" 'edge +a1 +draining .*'
+	expect_line "fleet/a2 after a gsteerd restart" 'fleet +a2 +unhealthy .*'
 	stop_dataplane
 else
 	echo "note: no gsteer-dataplane (or not root): phase 2 skipped"
