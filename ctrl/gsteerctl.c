@@ -91,7 +91,10 @@ static void usage(FILE *out)
 		"  watch [--interval-ms N] [--count N]\n"
 		"                            show again every N ms (default 1000), N times\n"
 		"                            (default: until interrupted); the screen is\n"
-		"                            cleared only when stdout is a terminal\n"
+		"                            cleared only when stdout is a terminal.  If\n"
+		"                            gsteerd goes away after the first refresh,\n"
+		"                            each refresh says so and retries; the exit\n"
+		"                            status is that of the last refresh\n"
 		"  ping                      is gsteerd up, and is its data plane?\n"
 		"\n"
 		"Options:\n"
@@ -1128,8 +1131,11 @@ static int watch(const struct options *o, struct conn *c, json_t *req)
 			sleep_ms(o->interval_ms);
 		rc = request(c, req, &raw, &reply, err, sizeof(err));
 		/* a first refresh that fails exits: leave the screen alone */
-		if (tty && !o->json && (rc == EXIT_OK || n > 0))
+		if (tty && !o->json && (rc == EXIT_OK || n > 0)) {
 			fputs("\033[H\033[2J", stdout);
+			/* before any error on stderr, or the clear wipes it */
+			fflush(stdout);
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		format_time((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, stamp, sizeof(stamp));
 		if (rc != EXIT_OK) {
