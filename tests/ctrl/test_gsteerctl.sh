@@ -296,6 +296,16 @@ expect_err "watch, daemon gone" "cannot reach gsteerd at $T/s.sock"
 [ "$(grep -c '^GROUP ' "$T/out")" -eq 1 ] || bad "watch, daemon gone: $(grep -c '^GROUP ' "$T/out") tables"
 [ "$(grep -c 'cannot reach' "$T/err")" -eq 2 ] || bad "watch, daemon gone: not one error per failed refresh: $(cat "$T/err")"
 stop_fakes
+# on a terminal the error of a failed refresh must come after that
+# refresh's screen clearing, or it is wiped at once
+fake "$T/s.sock" once "$T/show.json"
+script -qec "$CTL --socket $T/s.sock watch --count 2 --interval-ms 300" /dev/null >"$T/tty.out" 2>&1
+$PY -c 'import sys
+out = open(sys.argv[1], "rb").read()
+err = out.rfind(b"cannot reach gsteerd")
+assert err > out.rfind(b"\033[H\033[2J") >= 0, out[-300:]' "$T/tty.out" ||
+	bad "watch on a terminal wiped its own error: $(tail -c 300 "$T/tty.out" | cat -v)"
+stop_fakes
 run --socket "$T/s.sock" watch --count 3
 expect_rc "watch, no daemon" 3
 [ ! -s "$T/out" ] || bad "watch with no daemon printed on stdout"
