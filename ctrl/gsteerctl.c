@@ -357,8 +357,8 @@ static const char *connect_hint(int e)
 		       "no longer running?)";
 	case EACCES:
 	case EPERM:
-		return "permission denied (the socket is 0600: run as root or as "
-		       "gsteerd's user)";
+		return "permission denied (the socket is 0600: run as root, as "
+		       "gsteerd's user or as its daemon.control_user)";
 	case ENOTDIR:
 		return "a component of the path is not a directory";
 	case ENOTSOCK:

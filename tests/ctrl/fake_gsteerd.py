@@ -15,6 +15,7 @@ Every request line received is appended to REQUEST_LOG.  MODE:
   silent  read requests and never answer
   close   close the connection after the first request, unanswered
   garbage answer "this is not json"
+  full    never accept, and fill the listen queue itself (a hung daemon)
 SOCKET.ready is created once the socket listens."""
 import os
 import socket
@@ -55,6 +56,14 @@ def serve(conn):
 
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
+if mode == "full":
+    # backlog 0 holds one pending connection: take it, so the next
+    # connect() finds the queue full
+    srv.listen(0)
+    filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    filler.connect(path)
+    open(path + ".ready", "w").close()
+    threading.Event().wait()
 srv.listen(16)
 open(path + ".ready", "w").close()
 srv.settimeout(0.1)

@@ -211,14 +211,26 @@ expect_rc "reply without ok" 3
 expect_err "reply without ok" 'reply has no boolean "ok"'
 stop_fakes
 
+# a hung daemon: one that accepts and never answers, one that does not even
+# accept (its listen queue is full); both waited out together, 5 s each
 fake "$T/s.sock" silent
+fake "$T/full.sock" full
 start=$(date +%s%N)
+"$CTL" --socket "$T/full.sock" show >"$T/full.out" 2>"$T/full.err" &
+full_pid=$!
 run --socket "$T/s.sock" show
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 expect_rc "silent daemon" 3
 expect_err "silent daemon" "at $T/s.sock: no progress waiting for the reply for 5 s"
 [ "$elapsed_ms" -ge 4800 ] && [ "$elapsed_ms" -le 8000 ] ||
 	bad "silent daemon: gave up after $elapsed_ms ms, expected about 5000"
+wait "$full_pid"
+RC=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+cp "$T/full.err" "$T/err"
+expect_rc "daemon not accepting" 3
+expect_err "daemon not accepting" "at $T/full.sock: not accepting connections for 5 s (listen queue full)"
+[ "$elapsed_ms" -le 8000 ] || bad "daemon not accepting: gave up after $elapsed_ms ms, expected about 5000"
 stop_fakes
 
 # ---------------------------------------------------------------------------
