@@ -280,6 +280,11 @@ int gs_appliance_set_state(struct gs_dp *dp, uint32_t app, enum gs_app_state st,
 			   char *err, size_t errlen);
 int gs_appliance_add(struct gs_dp *dp, uint32_t group,
 		     const struct gs_appliance_cfg *cfg, char *err, size_t errlen);
+/* the same without publishing the group's table: for loading a whole
+ * config, which then publishes each group once (one Maglev build, not one
+ * per appliance: 1,000 appliances start in milliseconds, not seconds) */
+int gs_appliance_insert(struct gs_dp *dp, uint32_t group,
+			const struct gs_appliance_cfg *cfg, char *err, size_t errlen);
 int gs_appliance_remove(struct gs_dp *dp, uint32_t app, char *err, size_t errlen);
 /* draining appliances whose delay is over (or that have no flows left)
  * become removed */

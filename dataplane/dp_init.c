@@ -124,10 +124,9 @@ static int add_appliances(struct gs_dp *dp, char *err, size_t errlen)
 					dp->cfg->listeners[l].scope_by_endpoint_id;
 		dp->n_groups++;
 		for (uint32_t a = 0; a < gc->n_appliances; a++)
-			if (gs_appliance_add(dp, g, &gc->appliances[a], err, errlen) != 0)
+			if (gs_appliance_insert(dp, g, &gc->appliances[a], err, errlen) != 0)
 				return -1;
-		/* a group with no appliance still needs a (empty) table */
-		if (!dp->groups[g].rt && gs_group_publish(dp, g) != 0) {
+		if (gs_group_publish(dp, g) != 0) {
 			snprintf(err, errlen, "target group '%s': cannot build its Maglev table",
 				 gc->name);
 			return -1;

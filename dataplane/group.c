@@ -194,8 +194,8 @@ int gs_appliance_lookup_addr(const struct gs_dp *dp, const uint8_t *addr, uint8_
 	return (int)(uintptr_t)data;
 }
 
-int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
-		     char *err, size_t errlen)
+int gs_appliance_insert(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
+			char *err, size_t errlen)
 {
 	struct gs_group *g = &dp->groups[gi];
 	struct gs_appliance *app;
@@ -203,7 +203,6 @@ int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cf
 	struct gs_addr_key k;
 	char abuf[64];
 	uint32_t a;
-	int rc;
 
 	int existing = gs_appliance_find(dp, g->cfg->name, cfg->id);
 
@@ -251,6 +250,16 @@ int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cf
 	app->in_use = true;
 	dp->n_appliances++;
 	g->members[g->n_members++] = (uint16_t)a;
+	return 0;
+}
+
+int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cfg *cfg,
+		     char *err, size_t errlen)
+{
+	int rc = gs_appliance_insert(dp, gi, cfg, err, errlen);
+
+	if (rc != 0)
+		return rc;
 	rc = gs_group_publish(dp, gi);
 	if (rc != 0)
 		snprintf(err, errlen, "appliance '%s': rebuilding the Maglev table failed: %s",
