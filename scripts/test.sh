@@ -30,7 +30,9 @@ run_suites() { # builddir, meson test args...
 
 run_suites build
 # the sanitizer build repeats what exercises our own code hardest
-run_suites build-asan --suite unit --suite fixtures --suite soak --suite ctrl --no-suite slow
+run_suites build-asan --suite unit --suite fixtures --suite soak --no-suite slow
+# gsteerctl and its tests against gsteerd and the data plane, sanitized too
+run_suites build-asan gsteerctl_cli gsteerctl_daemon systemd_units
 
 echo "${passed} passed, ${failed} failed"
 exit "$status"
