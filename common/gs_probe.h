@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The in-band probe channel between gsteerd and gsteer-dataplane: fixed-size
- * datagrams over the Unix datagram socket the data plane binds at
- * daemon.probe_socket.
+ * messages over the Unix SOCK_SEQPACKET socket the data plane listens on at
+ * daemon.probe_socket (0600).  A connection, not datagrams: a thousand
+ * appliances' probes leave in a burst, and a datagram receiver queues only
+ * net.unix.max_dgram_qlen (10) of them; the daemon that connected last is
+ * the one the returns go to.
  *
  *   gsteerd -> data plane   GS_PROBE_SEND: send one GENEVE probe to
  *                           (group, appliance) carrying @data
  *   data plane -> gsteerd   GS_PROBE_RETURN: a probe came back from
- *                           (group, appliance) with @data, to the address
- *                           that sent the last GS_PROBE_SEND
+ *                           (group, appliance) with @data
  *                           GS_PROBE_ERROR: a GS_PROBE_SEND that could not
  *                           be sent; @status says why (enum gs_probe_status)
  *

@@ -29,8 +29,10 @@ struct gsd_backend_ops {
 	/* refresh every appliance's dp_* fields and traffic sample, and the
 	 * data plane's counters; -1 when the data plane is gone */
 	int (*poll)(struct gsd *d, uint64_t now);
-	int (*set_state)(struct gsd *d, struct gsd_app *a, enum gs_app_state st,
-			 char *err, size_t errlen);
+	/* put @n appliances in the states they have in a->decided, all or
+	 * none; 0, or -1 with @err */
+	int (*set_states)(struct gsd *d, struct gsd_app *const *apps, uint32_t n,
+			  char *err, size_t errlen);
 	int (*add)(struct gsd *d, struct gsd_app *a, char *err, size_t errlen);
 	int (*remove)(struct gsd *d, struct gsd_app *a, char *err, size_t errlen);
 	/* send one in-band probe; 0 when it left */
@@ -44,7 +46,7 @@ struct gsd_backend_ops {
 struct gsd_backend {
 	const struct gsd_backend_ops *ops;
 	void *priv;
-	int probe_fd; /* watched by the loop; -1: none */
+	int probe_fd; /* the backend adds it to the loop's epoll; -1: none */
 };
 
 struct gsd_backend *gsd_backend_dpdk_new(struct gsd *d, char *err, size_t errlen);

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -23,7 +25,6 @@
 
 struct dpdk_priv {
 	int ctl_fd;
-	struct sockaddr_un probe_sa;
 };
 
 static struct dpdk_priv *priv(struct gsd *d)
@@ -38,6 +39,32 @@ static void dpdk_disconnect(struct gsd *d)
 	if (p->ctl_fd >= 0)
 		close(p->ctl_fd);
 	p->ctl_fd = -1;
+	if (d->backend->probe_fd >= 0) {
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->backend->probe_fd, NULL);
+		close(d->backend->probe_fd);
+	}
+	d->backend->probe_fd = -1;
+}
+
+/* the probe channel: a connection per data plane run (common/gs_probe.h) */
+static int probe_connect(struct gsd *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = GSD_TAG_PROBE };
+	const char *path = d->cfg->daemon.probe_socket;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		snprintf(err, errlen, "probe socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	d->backend->probe_fd = fd;
+	return 0;
 }
 
 static int dpdk_connect(struct gsd *d, char *err, size_t errlen)
@@ -47,7 +74,12 @@ static int dpdk_connect(struct gsd *d, char *err, size_t errlen)
 	dpdk_disconnect(d);
 	p->ctl_fd = gs_jsonl_connect(d->cfg->dataplane.control_socket, DPDK_TIMEOUT_MS,
 				     err, errlen);
-	return p->ctl_fd < 0 ? -1 : 0;
+	if (p->ctl_fd < 0)
+		return -1;
+	/* a data plane may run without a probe socket: only probes are off */
+	if (probe_connect(d, err, errlen) != 0)
+		syslog(LOG_WARNING, "%s: in-band probes cannot be sent", err);
+	return 0;
 }
 
 /* one request; the reply when it says ok, else NULL and @err */
@@ -160,13 +192,18 @@ static const char *group_name(struct gsd *d, struct gsd_app *a)
 	return d->cfg->groups[a->group].name;
 }
 
-static int dpdk_set_state(struct gsd *d, struct gsd_app *a, enum gs_app_state st,
-			  char *err, size_t errlen)
+/* one request for all: the data plane rebuilds each group's table once */
+static int dpdk_set_states(struct gsd *d, struct gsd_app *const *apps, uint32_t n,
+			   char *err, size_t errlen)
 {
-	json_t *r = call(d, json_pack("{s:s,s:s,s:s,s:s}", "cmd", "set_state",
-				      "group", group_name(d, a), "appliance", a->id,
-				      "state", gs_app_state_name(st)), err, errlen);
+	json_t *changes = json_array(), *r;
 
+	for (uint32_t i = 0; i < n; i++)
+		json_array_append_new(changes, json_pack("{s:s,s:s,s:s}",
+			"group", group_name(d, apps[i]), "appliance", apps[i]->id,
+			"state", gs_app_state_name(apps[i]->decided)));
+	r = call(d, json_pack("{s:s,s:o}", "cmd", "set_states", "changes", changes),
+		 err, errlen);
 	json_decref(r);
 	return r ? 0 : -1;
 }
@@ -197,16 +234,15 @@ static int dpdk_remove(struct gsd *d, struct gsd_app *a, char *err, size_t errle
 static int dpdk_probe_send(struct gsd *d, struct gsd_app *a,
 			   const struct gsd_probe_data *data)
 {
-	struct dpdk_priv *p = priv(d);
 	struct gs_probe_msg m = { .magic = GS_PROBE_MAGIC, .type = GS_PROBE_SEND };
 
+	if (d->backend->probe_fd < 0)
+		return -1;
 	snprintf(m.group, sizeof(m.group), "%s", group_name(d, a));
 	snprintf(m.appliance, sizeof(m.appliance), "%s", a->id);
 	memcpy(m.data, data, sizeof(m.data));
-	/* sendto by path each time: a restarted data plane binds a new file */
-	return sendto(d->backend->probe_fd, &m, sizeof(m), MSG_DONTWAIT,
-		      (struct sockaddr *)&p->probe_sa, sizeof(p->probe_sa)) ==
-		       (ssize_t)sizeof(m) ? 0 : -1;
+	return send(d->backend->probe_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	       (ssize_t)sizeof(m) ? 0 : -1;
 }
 
 static void dpdk_probe_input(struct gsd *d, uint64_t now)
@@ -221,6 +257,13 @@ static void dpdk_probe_input(struct gsd *d, uint64_t now)
 
 		if (n < 0)
 			return;
+		if (n == 0) {
+			/* the data plane went away: the next poll notices too */
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->backend->probe_fd, NULL);
+			close(d->backend->probe_fd);
+			d->backend->probe_fd = -1;
+			return;
+		}
 		if (n != (ssize_t)sizeof(m) || m.magic != GS_PROBE_MAGIC)
 			continue;
 		m.group[sizeof(m.group) - 1] = m.appliance[sizeof(m.appliance) - 1] = '\0';
@@ -238,8 +281,6 @@ static void dpdk_probe_input(struct gsd *d, uint64_t now)
 static void dpdk_destroy(struct gsd *d)
 {
 	dpdk_disconnect(d);
-	if (d->backend->probe_fd >= 0)
-		close(d->backend->probe_fd);
 	free(d->backend->priv);
 	free(d->backend);
 	d->backend = NULL;
@@ -250,7 +291,7 @@ static const struct gsd_backend_ops dpdk_ops = {
 	.connect = dpdk_connect,
 	.disconnect = dpdk_disconnect,
 	.poll = dpdk_poll,
-	.set_state = dpdk_set_state,
+	.set_states = dpdk_set_states,
 	.add = dpdk_add,
 	.remove = dpdk_remove,
 	.probe_send = dpdk_probe_send,
@@ -262,33 +303,17 @@ struct gsd_backend *gsd_backend_dpdk_new(struct gsd *d, char *err, size_t errlen
 {
 	struct gsd_backend *b = calloc(1, sizeof(*b));
 	struct dpdk_priv *p = calloc(1, sizeof(*p));
-	sa_family_t autobind = AF_UNIX;
-	const char *path = d->cfg->daemon.probe_socket;
 
-	if (b)
-		b->probe_fd = -1;
+	(void)d;
 	if (!b || !p) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		free(p);
+		free(b);
+		return NULL;
 	}
 	b->ops = &dpdk_ops;
 	b->priv = p;
 	p->ctl_fd = -1;
-	p->probe_sa.sun_family = AF_UNIX;
-	snprintf(p->probe_sa.sun_path, sizeof(p->probe_sa.sun_path), "%s", path);
-	b->probe_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* an abstract name of the kernel's choosing: the data plane answers
-	 * to it, and nothing is left in the file system */
-	if (b->probe_fd < 0 ||
-	    bind(b->probe_fd, (struct sockaddr *)&autobind, sizeof(autobind)) < 0) {
-		snprintf(err, errlen, "probe socket: %s", strerror(errno));
-		goto fail;
-	}
+	b->probe_fd = -1;
 	return b;
-fail:
-	if (b && b->probe_fd >= 0)
-		close(b->probe_fd);
-	free(p);
-	free(b);
-	return NULL;
 }

@@ -110,6 +110,7 @@ struct gsd {
 	struct gsd_backend *backend;
 	bool dp_connected;
 	bool dp_adopted; /* took the data plane's states once, at start */
+	bool flush_needed; /* decisions made this turn, not yet sent */
 	uint64_t dp_reconnects;
 	uint64_t dp_resyncs; /* states re-sent after the data plane lost them */
 	uint64_t next_poll_ns;

@@ -218,6 +218,10 @@ static void loop(struct gsd *d, int sfd)
 				gsd_round_deadline(d, &d->apps[app], gen, now);
 		}
 		dataplane_turn(d, now);
+		if (d->flush_needed) {
+			d->flush_needed = false;
+			gsd_flush(d);
+		}
 		metrics_turn(d, now);
 		if (d->reload) {
 			reload(d);
@@ -243,7 +247,6 @@ int main(int argc, char **argv)
 	char err[512];
 	int c, sfd = -1, rc = 1;
 	uint64_t now;
-	struct epoll_event pev = { .events = EPOLLIN, .data.u64 = GSD_TAG_PROBE };
 
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
@@ -303,11 +306,6 @@ int main(int argc, char **argv)
 	if (!d.backend) {
 		fprintf(stderr, "gsteerd: %s backend: %s\n",
 			d.cfg->daemon.backend == GS_BACKEND_XDP ? "xdp" : "dpdk", err);
-		goto out;
-	}
-	if (d.backend->probe_fd >= 0 &&
-	    epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.backend->probe_fd, &pev) < 0) {
-		fprintf(stderr, "gsteerd: epoll: %s\n", strerror(errno));
 		goto out;
 	}
 	if (gsd_ctl_open(&d, err, sizeof(err)) != 0) {

@@ -190,39 +190,57 @@ static enum gs_app_state wanted(const struct gsd_app *a)
 	return a->health.healthy ? GS_APP_HEALTHY : GS_APP_UNHEALTHY;
 }
 
-/* make the data plane's state for @a what gsteerd decided */
-static void push(struct gsd *d, struct gsd_app *a)
+/* does the data plane need to hear about @a? */
+static bool differs(const struct gsd_app *a)
+{
+	if (!a->dp_known)
+		return a->decided != GS_APP_REMOVED;
+	/* the data plane ends a drain by itself after the delay */
+	return a->dp_state != a->decided &&
+	       !(a->decided == GS_APP_DRAINING && a->dp_state == GS_APP_REMOVED);
+}
+
+/*
+ * Make the data plane's states what gsteerd decided, for every appliance
+ * that differs: appliances it does not have (or has removed) are added one
+ * by one, the state changes go in one batch.
+ */
+void gsd_flush(struct gsd *d)
 {
 	const struct gsd_backend_ops *ops = d->backend->ops;
+	struct gsd_app **batch;
+	uint32_t n = 0;
 	char err[256];
 
 	if (!d->dp_connected)
 		return;
-	if (a->dp_known && a->dp_state == a->decided)
+	batch = malloc((d->n_apps ? d->n_apps : 1) * sizeof(*batch));
+	if (!batch)
 		return;
-	/* the data plane ends a drain by itself after the delay */
-	if (a->dp_known && a->decided == GS_APP_DRAINING && a->dp_state == GS_APP_REMOVED)
-		return;
-	if (a->decided != GS_APP_REMOVED &&
-	    (!a->dp_known || a->dp_state == GS_APP_REMOVED)) {
-		if (ops->add(d, a, err, sizeof(err)) != 0) {
-			syslog(LOG_WARNING, "%s/%s: cannot add to the data plane: %s",
-			       d->cfg->groups[a->group].name, a->id, err);
-			return;
+	for (uint32_t i = 0; i < d->n_apps; i++) {
+		struct gsd_app *a = &d->apps[i];
+
+		if (!differs(a))
+			continue;
+		if (a->decided != GS_APP_REMOVED &&
+		    (!a->dp_known || a->dp_state == GS_APP_REMOVED)) {
+			if (ops->add(d, a, err, sizeof(err)) != 0) {
+				syslog(LOG_WARNING, "%s/%s: cannot add to the data plane: %s",
+				       d->cfg->groups[a->group].name, a->id, err);
+				continue;
+			}
+			a->dp_known = true;
+			a->dp_state = GS_APP_HEALTHY;
 		}
-		a->dp_known = true;
-		a->dp_state = GS_APP_HEALTHY;
+		if (a->dp_known && a->dp_state != a->decided)
+			batch[n++] = a;
 	}
-	if (a->decided == GS_APP_REMOVED && !a->dp_known)
-		return;
-	if (a->dp_state == a->decided)
-		return;
-	if (ops->set_state(d, a, a->decided, err, sizeof(err)) != 0) {
-		syslog(LOG_WARNING, "%s/%s: cannot set %s in the data plane: %s",
-		       d->cfg->groups[a->group].name, a->id, gs_app_state_name(a->decided), err);
-		return;
-	}
-	a->dp_state = a->decided;
+	if (n && ops->set_states(d, batch, n, err, sizeof(err)) != 0)
+		syslog(LOG_WARNING, "cannot set %u appliance states in the data plane: %s", n, err);
+	else
+		for (uint32_t i = 0; i < n; i++)
+			batch[i]->dp_state = batch[i]->decided;
+	free(batch);
 }
 
 void gsd_apply(struct gsd *d, struct gsd_app *a, const char *why)
@@ -235,7 +253,8 @@ void gsd_apply(struct gsd *d, struct gsd_app *a, const char *why)
 		a->decided = want;
 		a->decided_since_ns = gsd_real_ns(d, now);
 	}
-	push(d, a);
+	/* sent at the end of this loop turn, with every other decision */
+	d->flush_needed = true;
 }
 
 void gsd_adopt(struct gsd *d, uint64_t now)
@@ -265,21 +284,23 @@ void gsd_adopt(struct gsd *d, uint64_t now)
 
 void gsd_sync(struct gsd *d)
 {
+	uint32_t n = 0;
+
 	for (uint32_t i = 0; i < d->n_apps; i++) {
 		struct gsd_app *a = &d->apps[i];
-		bool differs = !a->dp_known ? a->decided != GS_APP_REMOVED :
-			       a->dp_state != a->decided &&
-			       !(a->decided == GS_APP_DRAINING && a->dp_state == GS_APP_REMOVED);
 
-		if (!differs)
+		if (!differs(a))
 			continue;
-		d->dp_resyncs++;
-		syslog(LOG_NOTICE, "%s/%s: data plane has %s, gsteerd decided %s: re-sending",
-		       d->cfg->groups[a->group].name, a->id,
-		       a->dp_known ? gs_app_state_name(a->dp_state) : "nothing",
-		       gs_app_state_name(a->decided));
-		push(d, a);
+		if (n++ < 10) /* a restarted data plane may miss them all */
+			syslog(LOG_NOTICE, "%s/%s: data plane has %s, gsteerd decided %s: re-sending",
+			       d->cfg->groups[a->group].name, a->id,
+			       a->dp_known ? gs_app_state_name(a->dp_state) : "nothing",
+			       gs_app_state_name(a->decided));
 	}
+	if (n > 10)
+		syslog(LOG_NOTICE, "... and %u more appliances: re-sending", n - 10);
+	d->dp_resyncs += n;
+	gsd_flush(d);
 }
 
 /* the sample taken at or before @at, newest first; NULL when none is */

@@ -24,6 +24,9 @@ void gsd_adopt(struct gsd *d, uint64_t now);
  * restarted, or somebody changed it behind gsteerd's back) */
 void gsd_sync(struct gsd *d);
 
+/* send the decisions of this loop turn to the data plane, in one batch */
+void gsd_flush(struct gsd *d);
+
 /*
  * Take @ncfg (already validated by the loader): appliances added, removed
  * or changed are applied, the checks keep what they learnt.  Target groups

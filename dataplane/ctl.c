@@ -345,6 +345,89 @@ static int cmd_set_state(struct gs_dp *dp, const struct ctl_cmd *cmd,
 	return 0;
 }
 
+/*
+ * Many states at once, as gsteerd sends them: checked first, so a bad entry
+ * changes nothing, then applied with one Maglev build per group touched
+ * (1,000 single set_state calls would cost 1,000 builds and RCU waits).
+ */
+#define CTL_BATCH_MAX GS_MAX_APPLIANCES
+
+static int cmd_set_states(struct gs_dp *dp, const struct ctl_cmd *cmd __rte_unused,
+			  json_t *req, json_t *reply, char *err, size_t errlen)
+{
+	json_t *list = json_object_get(req, "changes"), *e;
+	bool touched[GS_MAX_TARGET_GROUPS] = { false };
+	uint32_t *apps = NULL, changed = 0;
+	enum gs_app_state *states = NULL;
+	size_t i, n;
+	int rc = -1;
+
+	if (!json_is_array(list)) {
+		set_err(err, errlen, "\"changes\" (an array of {appliance, group, state}) is required");
+		return -1;
+	}
+	n = json_array_size(list);
+	if (n > CTL_BATCH_MAX) {
+		set_err(err, errlen, "\"changes\": at most %u entries (got %zu)", CTL_BATCH_MAX, n);
+		return -1;
+	}
+	apps = calloc(n ? n : 1, sizeof(*apps));
+	states = calloc(n ? n : 1, sizeof(*states));
+	if (!apps || !states) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	json_array_foreach(list, i, e) {
+		char sub[256];
+		const char *key;
+		json_t *v;
+
+		if (!json_is_object(e)) {
+			set_err(err, errlen, "changes[%zu]: not an object", i);
+			goto out;
+		}
+		json_object_foreach(e, key, v) {
+			if (strcmp(key, "appliance") && strcmp(key, "group") && strcmp(key, "state")) {
+				set_err(err, errlen, "changes[%zu]: unknown key \"%s\"", i, key);
+				goto out;
+			}
+		}
+		if (resolve_appliance(dp, e, &apps[i], sub, sizeof(sub)) < 0 ||
+		    field_state(e, true, &states[i], sub, sizeof(sub)) < 0) {
+			set_err(err, errlen, "changes[%zu]: %s", i, sub);
+			goto out;
+		}
+		if (dp->appliances[apps[i]].state == GS_APP_REMOVED && states[i] != GS_APP_REMOVED) {
+			set_err(err, errlen, "changes[%zu]: appliance '%s' was removed; add it again instead",
+				i, dp->appliances[apps[i]].id);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		int r = gs_appliance_change_state(dp, apps[i], states[i], err, errlen);
+
+		if (r < 0)
+			goto out; /* checked above: cannot happen */
+		if (r > 0) {
+			changed++;
+			touched[dp->appliances[apps[i]].group] = true;
+		}
+	}
+	for (uint32_t g = 0; g < dp->n_groups; g++) {
+		if (touched[g] && gs_group_publish(dp, g) != 0) {
+			set_err(err, errlen, "target group '%s': rebuilding the Maglev table failed",
+				gs_dp_group_name(dp, g));
+			goto out;
+		}
+	}
+	json_object_set_new(reply, "changed", juint(changed));
+	rc = 0;
+out:
+	free(apps);
+	free(states);
+	return rc;
+}
+
 static int cmd_add_appliance(struct gs_dp *dp,
 			     const struct ctl_cmd *cmd __rte_unused, json_t *req,
 			     json_t *reply, char *err, size_t errlen)
@@ -638,6 +721,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "show_flows", cmd_show_flows, KEYS("limit"), -1, false },
 	{ "show_stats", cmd_show_stats, NO_KEYS, -1, false },
 	{ "set_state", cmd_set_state, KEYS("appliance", "group", "state"), -1, false },
+	{ "set_states", cmd_set_states, KEYS("changes"), -1, false },
 	{ "drain", cmd_set_state, KEYS("appliance", "group"), GS_APP_DRAINING, false },
 	{ "undrain", cmd_set_state, KEYS("appliance", "group"), GS_APP_HEALTHY, false },
 	{ "add_appliance", cmd_add_appliance,

@@ -278,6 +278,11 @@ int gs_group_publish(struct gs_dp *dp, uint32_t group);
 int gs_appliance_find(const struct gs_dp *dp, const char *group, const char *id);
 int gs_appliance_set_state(struct gs_dp *dp, uint32_t app, enum gs_app_state st,
 			   char *err, size_t errlen);
+/* the state alone, without publishing the group's table: 1 changed,
+ * 0 already so, <0 refused (@err).  For batches, which publish each group
+ * they touched once */
+int gs_appliance_change_state(struct gs_dp *dp, uint32_t app, enum gs_app_state st,
+			      char *err, size_t errlen);
 int gs_appliance_add(struct gs_dp *dp, uint32_t group,
 		     const struct gs_appliance_cfg *cfg, char *err, size_t errlen);
 /* the same without publishing the group's table: for loading a whole

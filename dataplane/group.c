@@ -134,11 +134,10 @@ static void appliance_forget_addr(struct gs_dp *dp, const struct gs_appliance *a
 	rte_hash_del_key(dp->appliance_by_addr, &k);
 }
 
-int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
-			   char *err, size_t errlen)
+int gs_appliance_change_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
+			      char *err, size_t errlen)
 {
 	struct gs_appliance *app;
-	int rc;
 
 	if (a >= dp->n_appliances || !dp->appliances[a].in_use) {
 		snprintf(err, errlen, "no appliance with index %u", a);
@@ -160,10 +159,20 @@ int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
 		app->drain_deadline_ns = app->state_since_ns +
 			(uint64_t)dp->groups[app->group].cfg->deregistration_delay_s *
 				1000000000ull;
-	rc = gs_group_publish(dp, app->group);
+	return 1;
+}
+
+int gs_appliance_set_state(struct gs_dp *dp, uint32_t a, enum gs_app_state st,
+			   char *err, size_t errlen)
+{
+	int rc = gs_appliance_change_state(dp, a, st, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	rc = gs_group_publish(dp, dp->appliances[a].group);
 	if (rc != 0)
 		snprintf(err, errlen, "appliance '%s': rebuilding the Maglev table failed: %s",
-			 app->id, strerror(-rc));
+			 dp->appliances[a].id, strerror(-rc));
 	return rc;
 }
 

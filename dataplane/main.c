@@ -175,21 +175,21 @@ int main(int argc, char **argv)
 	char **eal_argv = calloc((size_t)argc + 3, sizeof(char *));
 	char err[512], lcores_arg[80];
 	unsigned lcores[GS_MAX_WORKERS], lcore, n_workers = 0;
-	struct gs_config *cfg;
-	struct gs_dp *dp;
-	bool has_lcores = false;
-	int eal_argc, rc;
+	struct gs_config *cfg = NULL;
+	struct gs_dp *dp = NULL;
+	bool has_lcores = false, eal_up = false, pdump_up = false;
+	int eal_argc = 0, rc = 2;
 
 	if (!eal_argv || parse_args(argc, argv, &o, &eal_argc, eal_argv, &has_lcores) != 0)
-		return 2;
+		goto out;
 	if (!o.config) {
 		fprintf(stderr, "gsteer-dataplane: --config FILE is required (see --help)\n");
-		return 2;
+		goto out;
 	}
 	cfg = gs_config_load(o.config, err, sizeof(err));
 	if (!cfg) {
 		fprintf(stderr, "gsteer-dataplane: %s\n", err);
-		return 2;
+		goto out;
 	}
 	warn_unimplemented(cfg);
 	if (!has_lcores && cfg->dataplane.lcores[0]) {
@@ -199,8 +199,9 @@ int main(int argc, char **argv)
 	}
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "gsteer-dataplane: EAL initialisation failed (see the EAL messages above)\n");
-		return 2;
+		goto out;
 	}
+	eal_up = true;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
@@ -211,33 +212,28 @@ int main(int argc, char **argv)
 	}
 	if (n_workers == 0) {
 		fprintf(stderr, "gsteer-dataplane: need at least two lcores (one for control, one worker), e.g. -l 0-1\n");
-		rte_eal_cleanup();
-		return 2;
+		goto out;
 	}
 	dp = gs_dp_create(cfg, n_workers, lcores, &force_quit, err, sizeof(err));
 	if (!dp) {
 		fprintf(stderr, "gsteer-dataplane: %s: %s\n", o.config, err);
-		rte_eal_cleanup();
-		return 2;
+		goto out;
 	}
 	if (gs_ctl_open(dp, cfg->dataplane.control_socket, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gsteer-dataplane: control socket: %s\n", err);
-		gs_dp_destroy(dp);
-		rte_eal_cleanup();
-		return 2;
+		goto out;
 	}
 	if (cfg->daemon.probe_socket[0] &&
 	    gs_probe_open(dp, cfg->daemon.probe_socket, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gsteer-dataplane: probe socket (daemon.probe_socket): %s\n", err);
-		gs_ctl_close();
-		gs_dp_destroy(dp);
-		rte_eal_cleanup();
-		return 2;
+		goto out;
 	}
 	if (gs_telemetry_register(dp) != 0)
 		fprintf(stderr, "gsteer-dataplane: warning: telemetry commands not registered\n");
 	if (rte_pdump_init() != 0)
 		fprintf(stderr, "gsteer-dataplane: warning: packet capture (dpdk-dumpcap) unavailable\n");
+	else
+		pdump_up = true;
 
 	gs_worker_set_dp(dp);
 	for (unsigned i = 0; i < n_workers; i++)
@@ -253,12 +249,17 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	if (o.stats_file)
 		write_stats_file(dp, o.stats_file);
-	rte_pdump_uninit();
-	gs_probe_close(dp);
-	gs_ctl_close();
-	gs_dp_destroy(dp);
+out:
+	if (pdump_up)
+		rte_pdump_uninit();
+	if (dp) {
+		gs_probe_close(dp);
+		gs_ctl_close();
+		gs_dp_destroy(dp);
+	}
 	gs_config_free(cfg);
-	rte_eal_cleanup();
+	if (eal_up)
+		rte_eal_cleanup();
 	free(eal_argv);
 	return rc;
 }

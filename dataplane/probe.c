@@ -27,14 +27,12 @@
 static const uint8_t probe_payload[16] = "gsteer in-band\n";
 
 static struct {
-	int fd;
+	int fd;     /* listening */
+	int client; /* the daemon connected last: requests and returns */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct gs_unix_file file;
-	/* the daemon that asked last: returns go there */
-	struct sockaddr_un peer;
-	socklen_t peer_len;
 	struct gs_probe_stats st;
-} probe = { .fd = -1 };
+} probe = { .fd = -1, .client = -1 };
 
 static uint32_t inner_udp(uint8_t family, const uint8_t *src, const uint8_t *dst,
 			  uint8_t *out)
@@ -129,11 +127,10 @@ int gs_probe_build(const struct gs_dp *dp, uint32_t app, const uint8_t *data,
 	return hdr_len + (int)inner_len;
 }
 
-static void reply(const struct gs_probe_msg *m, const struct sockaddr_un *to,
-		  socklen_t to_len)
+static void reply(const struct gs_probe_msg *m)
 {
-	if (sendto(probe.fd, m, sizeof(*m), MSG_DONTWAIT, (const struct sockaddr *)to,
-		   to_len) != (ssize_t)sizeof(*m))
+	if (probe.client < 0 ||
+	    send(probe.client, m, sizeof(*m), MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(*m))
 		probe.st.undelivered++;
 }
 
@@ -168,43 +165,52 @@ static enum gs_probe_status send_probe(struct gs_dp *dp, const struct gs_probe_m
 	return GS_PROBE_OK;
 }
 
+/* a new daemon replaces the old one: after a gsteerd restart the returns
+ * must go to the one that asks now */
+static void accept_client(void)
+{
+	int fd = accept4(probe.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (probe.client >= 0)
+		close(probe.client);
+	probe.client = fd;
+}
+
 void gs_probe_poll(struct gs_dp *dp)
 {
 	struct gs_probe_msg req;
-	struct sockaddr_un from;
 
 	if (probe.fd < 0)
 		return;
-	for (int i = 0; i < PROBE_BUDGET; i++) {
-		socklen_t from_len = sizeof(from);
-		ssize_t n = recvfrom(probe.fd, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC,
-				     (struct sockaddr *)&from, &from_len);
+	accept_client();
+	for (int i = 0; i < PROBE_BUDGET && probe.client >= 0; i++) {
+		ssize_t n = recv(probe.client, &req, sizeof(req), MSG_DONTWAIT | MSG_TRUNC);
 		enum gs_probe_status rc;
 
-		if (n < 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		if (n <= 0) {
+			close(probe.client);
+			probe.client = -1;
+			return;
+		}
 		probe.st.requests++;
 		if (n != (ssize_t)sizeof(req) || req.magic != GS_PROBE_MAGIC ||
 		    req.type != GS_PROBE_SEND)
 			rc = GS_PROBE_BAD_REQUEST;
 		else
 			rc = send_probe(dp, &req);
-		/* an unbound sender cannot be answered; a bound one is the
-		 * daemon to hand returns to */
-		if (from_len <= sizeof(sa_family_t))
+		if (rc == GS_PROBE_OK)
 			continue;
-		if (rc == GS_PROBE_OK) {
-			probe.peer = from;
-			probe.peer_len = from_len;
-			continue;
-		}
 		probe.st.errors++;
-		if (n >= (ssize_t)offsetof(struct gs_probe_msg, data))
-			memset(req.data, 0, sizeof(req.data));
+		if (n < (ssize_t)sizeof(req))
+			memset((char *)&req + (n > 0 ? n : 0), 0, sizeof(req) - (size_t)(n > 0 ? n : 0));
 		req.magic = GS_PROBE_MAGIC;
 		req.type = GS_PROBE_ERROR;
 		req.status = (uint16_t)rc;
-		reply(&req, &from, from_len);
+		reply(&req);
 	}
 }
 
@@ -224,10 +230,7 @@ static int probe_return(struct gs_dp *dp, struct rte_mbuf *m)
 	memcpy(r.data, rte_pktmbuf_mtod(m, const uint8_t *), sizeof(r.data));
 	rte_pktmbuf_free(m);
 	probe.st.returned++;
-	if (probe.peer_len == 0)
-		probe.st.undelivered++;
-	else
-		reply(&r, &probe.peer, probe.peer_len);
+	reply(&r);
 	return 0;
 }
 
@@ -245,12 +248,17 @@ int gs_probe_open(struct gs_dp *dp, const char *path, char *err, size_t errlen)
 			 sizeof(probe.path) - 1, path);
 		return -1;
 	}
-	fd = gs_unix_bind(path, SOCK_DGRAM, &file, err, errlen);
+	fd = gs_unix_bind(path, SOCK_SEQPACKET, &file, err, errlen);
 	if (fd < 0)
 		return -1;
+	if (listen(fd, 4) < 0) {
+		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+		close(fd);
+		gs_unix_unlink(path, &file);
+		return -1;
+	}
 	probe.fd = fd;
 	probe.file = file;
-	probe.peer_len = 0;
 	snprintf(probe.path, sizeof(probe.path), "%s", path);
 	dp->probe_handler = probe_return;
 	PROBE_LOG(INFO, "in-band probes through %s", path);
@@ -262,6 +270,9 @@ void gs_probe_close(struct gs_dp *dp)
 	if (probe.fd < 0)
 		return;
 	dp->probe_handler = NULL;
+	if (probe.client >= 0)
+		close(probe.client);
+	probe.client = -1;
 	close(probe.fd);
 	gs_unix_unlink(probe.path, &probe.file);
 	probe.fd = -1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every gsteer test suite on a fresh Debian 12 machine: installs what is
 # missing, builds the normal and the ASan/UBSan builds, runs all suites in the
-# first and the unit, fixture and soak suites in the second, and ends with
+# first and the unit, fixture, control-daemon and soak suites in the second, and ends with
 # one line "N passed, N failed" summed from meson's own counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,9 +30,7 @@ run_suites() { # builddir, meson test args...
 
 run_suites build
 # the sanitizer build repeats what exercises our own code hardest
-run_suites build-asan --suite unit --suite fixtures --suite soak --no-suite slow
-# gsteerctl and its tests against gsteerd and the data plane, sanitized too
-run_suites build-asan gsteerctl_cli gsteerctl_daemon systemd_units
+run_suites build-asan --suite unit --suite fixtures --suite ctrl --suite soak --no-suite slow
 
 echo "${passed} passed, ${failed} failed"
 exit "$status"

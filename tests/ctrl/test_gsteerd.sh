@@ -65,7 +65,7 @@ expect "no --config" 2 "--config FILE is required" "$GSD"
 expect "unknown option" 2 "Usage: gsteerd" "$GSD" --bogus
 expect "missing file" 2 "$TMP/none.json" "$GSD" --config "$TMP/none.json"
 echo '{"dataplane": {"ports": []}, "listeners": [], "target_groups": [], "extra": 1}' >"$TMP/bad.json"
-want=$("$BUILD/dataplane/gsteer-dataplane" --config "$TMP/bad.json" --no-huge 2>&1 | tail -1 |
+want=$("$BUILD/dataplane/gsteer-dataplane" --config "$TMP/bad.json" --no-huge 2>&1 | grep '^gsteer-dataplane: ' |
 	sed 's/^gsteer-dataplane: //')
 expect "bad config, the loader's message" 2 "$want" "$GSD" --config "$TMP/bad.json"
 config "$(app ok 11 2)" >"$TMP/good.json"

@@ -97,6 +97,8 @@ def drain(stream, run, tmp, n, drained):
         if len(apps) > 1 or f["lost"] or not f["ok"]:
             errors.append("existing %s flow %d disturbed by the drain: apps %s lost %d"
                           % (f["proto"], f["port"], sorted(apps), f["lost"]))
+    if not on_drained:
+        errors.append("no flow was on a%d before the drain: nothing was tested" % drained)
     new = json.load(open(run))
     ports = new["tcp_ports"] + new["udp_ports"]
     reached = [p for p in ports if drained in where.get(p, set())]
