@@ -790,6 +790,8 @@ int gs_xdp_prog_fd(struct gs_xdp *x, enum gs_xdp_prog which)
 		return bpf_program__fd(x->skel->progs.gsteer_xdp_bench);
 	case GS_XDP_PROG_REF_TX:
 		return bpf_program__fd(x->skel->progs.gsteer_xdp_ref_tx);
+	case GS_XDP_PROG_REF_RESTORE:
+		return bpf_program__fd(x->skel->progs.gsteer_xdp_ref_restore);
 	}
 	return -1;
 }

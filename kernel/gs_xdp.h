@@ -78,7 +78,12 @@ struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg,
 				const struct gs_xdp_open_opts *o, char *err,
 				size_t errlen);
 
-enum gs_xdp_prog { GS_XDP_PROG_MAIN, GS_XDP_PROG_BENCH, GS_XDP_PROG_REF_TX };
+enum gs_xdp_prog {
+	GS_XDP_PROG_MAIN,        /* gsteer_xdp: what is attached */
+	GS_XDP_PROG_BENCH,       /* steers, then restores the frame */
+	GS_XDP_PROG_REF_TX,      /* XDP_TX and nothing else */
+	GS_XDP_PROG_REF_RESTORE, /* the bench wrapper around a bare XDP_TX */
+};
 int gs_xdp_prog_fd(struct gs_xdp *x, enum gs_xdp_prog which);
 int gs_xdp_flows_fd(struct gs_xdp *x);
 /* find group and appliance indexes of appliance @id (-1: none) */
