@@ -1046,10 +1046,15 @@ int main(int argc, char **argv)
 	hdr_len = gs_encap_len(&e);
 
 	if (o.dry_run) {
+		char inner_s[32];
+
+		if (o.imix)
+			snprintf(inner_s, sizeof(inner_s), "imix 64/570/1518");
+		else
+			snprintf(inner_s, sizeof(inner_s), "%u", o.size);
 		printf("%s: %" PRIu64 " packets, %" PRIu64 " flows x %u directions, "
 		       "inner %s bytes, frames %u to %u bytes, port MTU %u\n",
-		       o.out, o.packets, o.flows, o.directions,
-		       o.imix ? "imix 64/570/1518" : "fixed",
+		       o.out, o.packets, o.flows, o.directions, inner_s,
 		       hdr_len + (o.imix ? imix_sizes[0] : o.size),
 		       hdr_len + max_inner_size(&o), mtu);
 		free(config);

@@ -266,6 +266,25 @@ def check_lua_body(name, path, tx, rx, rate, lua, tmp):
         check(any(l.startswith("total,") for l in lines), "%s: %s has no total line" % (name, r))
 
 
+def check_make_pcaps(gen, pdir, tmp):
+    """make-pcaps.sh runs a profile's Generate line; options after -- win"""
+    d = os.path.join(tmp, "make-pcaps")
+    p = subprocess.run(["bash", os.path.join(pdir, "make-pcaps.sh"), "--gen", gen, "--dir", d,
+                        "line-rate-64-1flow", "--", "--dst-mac", "3c:fd:fe:aa:bb:00",
+                        "--devargs-in", "0000:17:00.0"], capture_output=True, text=True)
+    if not check(p.returncode == 0, "make-pcaps.sh failed: %s" % p.stderr.strip()):
+        return
+    f, _ = header(os.path.join(pdir, "line-rate-64-1flow.pkt"))
+    with open(os.path.join(d, f["Pcap"]), "rb") as fp:
+        first = fp.read(24 + 16 + 6)[40:]
+    check(first == bytes.fromhex("3cfdfeaabb00"), "make-pcaps.sh: --dst-mac after -- did not win (%s)" %
+          first.hex())
+    conf = json.load(open(os.path.join(d, f["Config"])))
+    check(conf["dataplane"]["ports"][0]["devargs"] == "0000:17:00.0",
+          "make-pcaps.sh: --devargs-in after -- did not win")
+    print("ok   make-pcaps.sh", flush=True)
+
+
 def main(argv):
     if len(argv) not in (3, 4):
         sys.stderr.write(__doc__)
@@ -302,6 +321,7 @@ def main(argv):
         else:
             check_lua_body(name, path, tx, rx, rate, lua, tmp)
         print("ok   %s" % name, flush=True)
+    check_make_pcaps(gen, pdir, tmp)
     if FAILS:
         print("%d checks failed" % len(FAILS))
         return 1
