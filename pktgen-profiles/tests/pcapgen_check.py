@@ -330,6 +330,12 @@ def forward_one(dp, gen, tmp, name, args, n_apps):
     _, _, out = read_pcap(os.path.join(d, "in.out.pcap"))
     check(len(out) == len(inp), "%s: %d packets out for %d in" % (name, len(out), len(inp)))
     in_inner = collections.Counter(parse_geneve_frame(p)["inner"] for p in inp)
+    in_cookie = {}
+    for p in inp:
+        g = parse_geneve_frame(p)
+        in_cookie[canon(inner_tuple(g["inner"]))] = g["opts"][2][2]
+    out_cookies = collections.defaultdict(set)
+    same_cookie = 0
     app_of = collections.defaultdict(set)
     dirs = collections.defaultdict(set)
     per_app = collections.Counter()
@@ -352,6 +358,9 @@ def forward_one(dp, gen, tmp, name, args, n_apps):
         classes = [(o[0], o[1]) for o in g["opts"]]
         if classes[:3] != [(0x0108, 1), (0x0108, 2), (0x0108, 3)]:
             bad["options %s" % classes] += 1
+            continue
+        out_cookies[c].add(g["opts"][2][2])
+        same_cookie += g["opts"][2][2] == in_cookie.get(c)
         if g["src"] != app_port:
             bad["from %s, not port 'app' %s" % (g["src"], app_port)] += 1
     for what, n in bad.items():
@@ -362,10 +371,13 @@ def forward_one(dp, gen, tmp, name, args, n_apps):
     want_dirs = 2 if "both" in args else 1
     lop = [c for c, d2 in dirs.items() if len(d2) != want_dirs]
     check(not lop, "%s: %d flows without %d directions out" % (name, len(lop), want_dirs))
+    multi = [c for c, k in out_cookies.items() if len(k) != 1]
+    check(not multi, "%s: %d flows reached the appliances with more than one cookie" % (name, len(multi)))
     check(len(per_app) == n_apps, "%s: traffic reached %d of %d appliances: %s" %
           (name, len(per_app), n_apps, dict(per_app)))
-    print("ok   %s: %d packets, %d flows, per appliance %s" %
-          (name, len(out), len(app_of), dict(sorted(per_app.items()))), flush=True)
+    print("ok   %s: %d packets, %d flows, per appliance %s; gsteer's cookie equals the "
+          "generator's on %d packets (both the symmetric flow hash)" %
+          (name, len(out), len(app_of), dict(sorted(per_app.items())), same_cookie), flush=True)
 
 
 def forward(dp, gen, tmp):
