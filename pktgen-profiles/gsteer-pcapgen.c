@@ -115,21 +115,33 @@ static void die(const char *fmt, ...)
 
 /* ---- option parsing ------------------------------------------------------ */
 
-static uint64_t parse_u64(const char *opt, const char *s, uint64_t min,
-			  uint64_t max)
+/* decimal counts; ids and seeds may also be written in hex (0x...) */
+static uint64_t parse_num(const char *opt, const char *s, uint64_t min,
+			  uint64_t max, int base)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		usage_error(opt, s, "not a number from %" PRIu64 " to %" PRIu64,
 			    min, max);
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || *end || v < min || v > max)
 		usage_error(opt, s, "not a number from %" PRIu64 " to %" PRIu64,
 			    min, max);
 	return v;
+}
+
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t min,
+			  uint64_t max)
+{
+	return parse_num(opt, s, min, max, 10);
+}
+
+static uint64_t parse_id(const char *opt, const char *s)
+{
+	return parse_num(opt, s, 0, UINT64_MAX, 0);
 }
 
 static void parse_mac(const char *opt, const char *s, uint8_t mac[6])
@@ -190,7 +202,7 @@ static void usage(FILE *f)
 "                        reverse (yes, default), or per pass all forward\n"
 "                        packets, then all reverse ones (no)\n"
 "  --seed S              seed for the flows' addresses, ports and the IMIX\n"
-"                        order (default 1)\n"
+"                        order, decimal or 0x hex (default 1)\n"
 "  --vni N               GENEVE VNI, 0 to 16777215 (default 0)\n"
 "  --endpoint-id ID      AWS endpoint id option (default 0x6773000000000001)\n"
 "  --attachment-id ID    AWS attachment id option (default 0x6773000000000002)\n"
@@ -204,7 +216,7 @@ static void usage(FILE *f)
 "  --dst-mac MAC         gsteer's MAC, the frames' destination (default\n"
 "                        02:70:63:61:70:00, what net_pcap gives its first port)\n"
 "\n"
-"Config (--config-out):\n"
+"Config (--config-out; the options below need it):\n"
 "  --config-out FILE     write the gsteer config (JSON) that forwards the pcap:\n"
 "                        port 'up' (the listener, its /24 or /64, the upstream\n"
 "                        as a static neighbour) and port 'app' (toward the\n"
@@ -373,13 +385,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			else
 				usage_error(a, v, "must be yes or no");
 		} else if (!strcmp(a, "--seed")) {
-			o->seed = parse_u64(a, need_arg(argc, argv, &i), 0, UINT64_MAX);
+			o->seed = parse_id(a, need_arg(argc, argv, &i));
 		} else if (!strcmp(a, "--vni")) {
 			o->vni = (uint32_t)parse_u64(a, need_arg(argc, argv, &i), 0, 0xFFFFFF);
 		} else if (!strcmp(a, "--endpoint-id")) {
-			o->endpoint_id = parse_u64(a, need_arg(argc, argv, &i), 0, UINT64_MAX);
+			o->endpoint_id = parse_id(a, need_arg(argc, argv, &i));
 		} else if (!strcmp(a, "--attachment-id")) {
-			o->attachment_id = parse_u64(a, need_arg(argc, argv, &i), 0, UINT64_MAX);
+			o->attachment_id = parse_id(a, need_arg(argc, argv, &i));
 		} else if (!strcmp(a, "--listener")) {
 			o->listener_s = need_arg(argc, argv, &i);
 			parse_addr(a, o->listener_s, &o->listener);
@@ -418,6 +430,25 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 	if (!o->out)
 		usage_error("--out", NULL, "required (see --help)");
+	if (!o->config_out) {
+		static const char *const cfg_only[] = {
+			"--appliances", "--appliance-base", "--appliance-mac",
+			"--devargs-in", "--devargs-out", "--control-socket",
+			"--idle-timeout",
+		};
+		unsigned c;
+		int k;
+
+		for (k = 1; k < argc; k++)
+			for (c = 0; c < sizeof(cfg_only) / sizeof(cfg_only[0]); c++)
+				if (!strcmp(argv[k], cfg_only[c]))
+					usage_error(argv[k], NULL,
+						    "shapes the config, so it needs --config-out");
+	}
+	if (o->devargs_in && !*o->devargs_in)
+		usage_error("--devargs-in", o->devargs_in, "empty devargs");
+	if (o->devargs_out && !*o->devargs_out)
+		usage_error("--devargs-out", o->devargs_out, "empty devargs");
 	if (!o->flows)
 		usage_error("--flows", NULL, "required (see --help)");
 

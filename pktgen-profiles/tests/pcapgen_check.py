@@ -278,6 +278,10 @@ def valid(gen, tmp):
                         os.path.join(tmp, "bad.json")], "--appliances"),
                       (["--flows", "10", "--appliance-base", "10.0.0.9", "--config-out",
                         os.path.join(tmp, "bad.json")], "--appliance-base"),
+                      (["--flows", "10", "--appliances", "3"], "--appliances"),
+                      (["--flows", "10", "--devargs-in", "", "--config-out",
+                        os.path.join(tmp, "bad.json")], "--devargs-in"),
+                      (["--flows", "10", "--seed", "x1"], "--seed"),
                       (["--flows", "10", "--bogus"], "--bogus"),
                       (["--flows"], "--flows")):
         p = run_gen(gen, ["--out", os.path.join(tmp, "bad.pcap")] + args, expect_rc=2)
@@ -287,6 +291,7 @@ def valid(gen, tmp):
     p = run_gen(gen, ["--flows", "10"], expect_rc=2)
     check("--out" in p.stderr, "missing --out is not named: %r" % p.stderr)
     check(not os.path.exists(os.path.join(tmp, "bad.pcap")), "a rejected command wrote its pcap")
+    check(not os.path.exists(os.path.join(tmp, "bad.json")), "a rejected command wrote its config")
     p = run_gen(gen, ["--help"])
     for word in ("--out", "--flows", "--packets", "--size", "imix", "--proto", "--inner",
                  "--outer", "--directions", "--seed", "--listener", "--upstream", "--src-mac",
