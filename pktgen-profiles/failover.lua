@@ -28,8 +28,12 @@
 --   once a second, so read it two ways: the seconds after the event whose
 --   rx_pps stays below tx_pps (1 s resolution), and the time-equivalent
 --   lost / (offered pps), which is exact when traffic stops completely and
---   then resumes.  The "gsteer,..." lines (with $GSTEER_CTL set) show per
---   appliance counters before and after: app1's must stop growing.
+--   then resumes.  The "gsteer,..." lines ("$GSTEER_CTL show --json")
+--   show per-appliance counters before, during and after: after set-state
+--   unhealthy app1's must stop growing (its flows rebalance at their next
+--   packet); after a drain it keeps its existing flows until the group's
+--   deregistration_delay_s (300 s by default) and only new flows avoid it,
+--   so with this pcap (no new flows after the first pass) nothing moves.
 
 local TX, RX = "0", "1"
 local out = os.getenv("GSTEER_RESULTS") or "/tmp/gsteer-failover.csv"
