@@ -240,7 +240,8 @@ static void usage(FILE *f)
 "                        write nothing\n"
 "  -h, --help            this text\n"
 "\n"
-"Prints one summary line on stderr: packets, bytes, seconds, packets/s.\n"
+"Prints a summary line on stderr (packets, bytes, seconds, packets/s), and\n"
+"a note when frames exceed 1514 bytes (pktgen then needs -j).\n"
 "Exit status: 0 written, 1 I/O error, 2 bad option (one line naming it).\n");
 }
 
