@@ -313,7 +313,7 @@ def forward_one(dp, gen, tmp, name, args, n_apps):
     apps = {ipaddress.ip_address(a["address"]): a["id"]
             for a in conf["target_groups"][0]["appliances"]}
     app_port = ipaddress.ip_interface(conf["dataplane"]["ports"][1]["addresses"][0]).ip
-    prefix = "gsg%d%s" % (os.getpid(), name.replace("-", ""))[:8]
+    prefix = "gsg%d%s" % (os.getpid(), name.replace("-", ""))
     try:
         p = subprocess.run([dp, "--config", cfg, "--exit-idle-ms", "1500",
                             "--stats-file", os.path.join(d, "stats.json"),
