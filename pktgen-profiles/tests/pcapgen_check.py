@@ -237,8 +237,8 @@ def valid(gen, tmp):
     check_shape(gen, tmp, "v4-udp-one", [], flows=1000, directions=1)
     check_shape(gen, tmp, "v4-mix-both", ["--proto", "mix", "--directions", "both",
                                           "--size", "512"], flows=3000, directions=2, size=512)
-    check_shape(gen, tmp, "v6v6-tcp-both-blocks",
-                ["--inner", "6", "--outer", "6", "--proto", "tcp", "--directions", "both",
+    check_shape(gen, tmp, "v6v6-mix-both-blocks",
+                ["--inner", "6", "--outer", "6", "--proto", "mix", "--directions", "both",
                  "--interleave", "no", "--size", "1400", "--vni", "4242"],
                 flows=1500, directions=2, size=1400, inner=6, outer=6, vni=4242)
     check_shape(gen, tmp, "v6in4-imix", ["--inner", "6", "--proto", "mix", "--size", "imix",
