@@ -23,6 +23,7 @@ import collections
 import ipaddress
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -397,6 +398,8 @@ def forward(dp, gen, tmp):
 
 
 def main(argv):
+    if len(argv) >= 3:
+        shutil.rmtree(argv[-1], ignore_errors=True)  # nothing stale from a failed run
     if len(argv) == 3 and argv[0] == "valid":
         os.makedirs(argv[2], exist_ok=True)
         valid(argv[1], argv[2])
@@ -407,8 +410,9 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     if FAILS:
-        print("%d checks failed" % len(FAILS))
+        print("%d checks failed (files kept in %s)" % (len(FAILS), argv[-1]))
         return 1
+    shutil.rmtree(argv[-1], ignore_errors=True)  # tens of MB of pcaps
     print("all checks passed")
     return 0
 

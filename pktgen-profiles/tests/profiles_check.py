@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import struct
 import subprocess
 import sys
@@ -293,6 +294,7 @@ def main(argv):
     lua = argv[3] if len(argv) == 4 else None
     if not lua:
         print("note: no lua5.3 given: the profiles' Lua is not run")
+    shutil.rmtree(tmp, ignore_errors=True)  # nothing stale from a failed run
     os.makedirs(tmp, exist_ok=True)
     files = sorted(glob.glob(os.path.join(pdir, "*.pkt")) + glob.glob(os.path.join(pdir, "*.lua")))
     check(len(files) >= 6, "only %d profiles in %s" % (len(files), pdir))
@@ -323,8 +325,9 @@ def main(argv):
         print("ok   %s" % name, flush=True)
     check_make_pcaps(gen, pdir, tmp)
     if FAILS:
-        print("%d checks failed" % len(FAILS))
+        print("%d checks failed (files kept in %s)" % (len(FAILS), tmp))
         return 1
+    shutil.rmtree(tmp, ignore_errors=True)
     print("all %d profiles passed" % len(files))
     return 0
 
