@@ -56,8 +56,9 @@ struct options {
 	const char *config;
 	bool json;
 	const char *command;
-	const char *appliance; /* drain, undrain */
-	const char *group;     /* drain, undrain */
+	const char *appliance; /* drain, undrain, set-state */
+	const char *group;     /* drain, undrain, set-state */
+	const char *state;     /* set-state */
 	uint64_t since;        /* events */
 	uint64_t interval_ms;  /* watch */
 	uint64_t count;        /* watch; 0: until interrupted */
@@ -86,6 +87,12 @@ static void usage(FILE *out)
 		"                            deregistration_delay_s\n"
 		"  undrain APP [--group G]   take APP back; the reply gives its state now\n"
 		"                            (--group is needed when APP is in several groups)\n"
+		"  set-state APP STATE [--group G]\n"
+		"                            for a data plane run without gsteerd (bare-metal\n"
+		"                            benchmarks): with --socket at its control socket,\n"
+		"                            force APP healthy, unhealthy, draining or\n"
+		"                            removed.  gsteerd refuses it (exit 1): with\n"
+		"                            gsteerd running, its checks decide\n"
 		"  events [--since SEQ]      state changes gsteerd decided, with their\n"
 		"                            reason; only those after SEQ when given\n"
 		"  watch [--interval-ms N] [--count N]\n"
@@ -179,7 +186,8 @@ bad:
 }
 
 static const char *const commands[] = {
-	"show", "drops", "flows", "drain", "undrain", "events", "watch", "ping", NULL,
+	"show", "drops", "flows", "drain", "undrain", "set-state", "events", "watch", "ping",
+	NULL,
 };
 
 static bool known_command(const char *name)
@@ -275,7 +283,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!known_command(o->command))
 		return usage_error("unknown command '%s'", o->command);
 
-	bool takes_app = !strcmp(o->command, "drain") || !strcmp(o->command, "undrain");
+	bool set_state = !strcmp(o->command, "set-state");
+	bool takes_app = set_state || !strcmp(o->command, "drain") ||
+			 !strcmp(o->command, "undrain");
+	int n_args = takes_app ? (set_state ? 3 : 2) : 1;
+	if (set_state) {
+		if (n_positional < 3)
+			return usage_error("set-state needs an appliance id and a state");
+		o->state = positional[2];
+		if (strcmp(o->state, "healthy") && strcmp(o->state, "unhealthy") &&
+		    strcmp(o->state, "draining") && strcmp(o->state, "removed"))
+			return usage_error("state '%s': one of healthy, unhealthy, draining, removed",
+					   o->state);
+	}
 	if (takes_app) {
 		if (n_positional < 2)
 			return usage_error("%s needs an appliance id", o->command);
@@ -285,10 +305,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (o->group && o->group[0] == '\0')
 			return usage_error("--group must not be empty");
 	}
-	if (n_positional > (takes_app ? 2 : 1))
+	if (n_positional > n_args)
 		return usage_error("unexpected argument '%s' after '%s'",
-				   positional[takes_app ? 2 : 1], o->command);
-	if ((!takes_app && misplaced(o->given_group, "--group", "drain and undrain",
+				   positional[n_args], o->command);
+	if ((!takes_app && misplaced(o->given_group, "--group", "drain, undrain and set-state",
 				     o->command) < 0) ||
 	    (strcmp(o->command, "events") &&
 	     misplaced(o->given_since, "--since", "events", o->command) < 0) ||
@@ -1040,9 +1060,13 @@ static json_t *build_request(const struct options *o)
 	/* drops, flows and watch are views of show */
 	if (!strcmp(cmd, "drops") || !strcmp(cmd, "flows") || !strcmp(cmd, "watch"))
 		cmd = "show";
+	if (!strcmp(cmd, "set-state"))
+		cmd = "set_state";
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (!req)
 		return NULL;
+	if (o->state)
+		json_object_set_new(req, "state", json_string(o->state));
 	if (o->appliance) {
 		/* json_string refuses invalid UTF-8: request() reports it */
 		json_object_set_new(req, "appliance", json_string(o->appliance));
@@ -1085,7 +1109,7 @@ static int print_reply(const struct options *o, json_t *reply)
 		       jget_str(reply, "dataplane", "?"));
 		return 0;
 	}
-	/* drain, undrain */
+	/* drain, undrain, set-state */
 	printf("%s/%s: %s\n", jget_str(reply, "group", "?"),
 	       jget_str(reply, "appliance", "?"), jget_str(reply, "state", "?"));
 	return 0;

@@ -274,6 +274,20 @@ if [ -n "$DATAPLANE" ] && [ -x "$DATAPLANE" ] && [ "$(id -u)" -eq 0 ]; then
 	[ "$(head -1 "$T/out")" = "no drops" ] || head -1 "$T/out" | grep -qxE 'REASON +PACKETS' ||
 		bad "drops, data plane up: $(cat "$T/out")"
 
+	# set-state: gsteerd refuses it (its checks decide); the data plane's
+	# own socket takes it (benchmarks run a data plane without gsteerd)
+	run set-state a1 unhealthy --group fleet
+	expect_rc "set-state against gsteerd" 1
+	grep -q 'unknown command' "$T/err" || bad "set-state against gsteerd: $(cat "$T/err")"
+	"$CTL" --socket "$T/dp.sock" set-state a1 draining --group fleet >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc "set-state against the data plane" 0
+	[ "$(cat "$T/out")" = "fleet/a1: draining" ] || bad "set-state printed '$(cat "$T/out")'"
+	case $(dp_state fleet a1) in draining|"") ;; *) bad "set-state: the data plane has fleet/a1 $(dp_state fleet a1)" ;; esac
+	"$CTL" --socket "$T/dp.sock" set-state nobody healthy >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_rc "set-state of an unknown appliance" 1
+
 	# the data plane restarts from the config (a2 healthy there); gsteerd
 	# notices and re-sends its decision
 	stop_dataplane
