@@ -169,6 +169,33 @@ GS_INLINE int gs_flow_key_build(struct gs_flow_key *key,
 	return dir;
 }
 
+/*
+ * What an ICMP message means for steering: an echo carries its identifier
+ * in the port fields (its request and reply are one flow), an error quotes
+ * the packet it is about and follows that packet's flow, anything else is
+ * steered by its addresses.  One rule for common/'s parser and the XDP
+ * program.
+ */
+enum gs_icmp_kind { GS_ICMP_OTHER = 0, GS_ICMP_ECHO = 1, GS_ICMP_ERROR = 2 };
+
+GS_INLINE enum gs_icmp_kind gs_icmp_classify(uint32_t family, uint32_t type)
+{
+	if (family == GS_AF_INET) {
+		if (type == 0 || type == 8)
+			return GS_ICMP_ECHO;
+		/* unreachable, source quench, redirect, time exceeded, parameter */
+		if ((type >= 3 && type <= 5) || type == 11 || type == 12)
+			return GS_ICMP_ERROR;
+		return GS_ICMP_OTHER;
+	}
+	if (type == 128 || type == 129)
+		return GS_ICMP_ECHO;
+	/* unreachable, packet too big, time exceeded, parameter problem */
+	if (type >= 1 && type <= 4)
+		return GS_ICMP_ERROR;
+	return GS_ICMP_OTHER;
+}
+
 /* outer UDP source port for a flow: entropy for RSS/ECMP, never < 49152 */
 GS_INLINE uint16_t gs_entropy_port(uint32_t flow_hash)
 {

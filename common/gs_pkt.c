@@ -450,29 +450,11 @@ enum gs_reason gs_parse_geneve(const uint8_t *p, uint32_t len,
 
 /* ---- inner packet and L4 ------------------------------------------------- */
 
-enum icmp_kind { ICMP_OTHER, ICMP_ECHO, ICMP_ERROR };
-
 /* ICMP inside IPv6 (or ICMPv6 inside IPv4) is just an unknown protocol */
 static bool is_own_icmp(const struct gs_tuple *t)
 {
 	return t->proto == (t->family == GS_AF_INET ? GS_IPPROTO_ICMP :
 						       GS_IPPROTO_ICMPV6);
-}
-
-static enum icmp_kind icmp_classify(uint8_t family, uint8_t type)
-{
-	if (family == GS_AF_INET) {
-		if (type == 0 || type == 8)
-			return ICMP_ECHO;
-		if ((type >= 3 && type <= 5) || type == 11 || type == 12)
-			return ICMP_ERROR;
-		return ICMP_OTHER;
-	}
-	if (type == 128 || type == 129)
-		return ICMP_ECHO;
-	if (type >= 1 && type <= 4)
-		return ICMP_ERROR;
-	return ICMP_OTHER;
 }
 
 static bool has_port_words(uint8_t proto)
@@ -510,12 +492,12 @@ static bool l4_ports(const uint8_t *l4, struct gs_tuple *t)
 	}
 	if (!is_own_icmp(t))
 		return true;
-	switch (icmp_classify(t->family, l4[0])) {
-	case ICMP_ECHO:
+	switch (gs_icmp_classify(t->family, l4[0])) {
+	case GS_ICMP_ECHO:
 		t->sport = rd16(l4 + 4);
 		t->dport = t->sport;
 		return true;
-	case ICMP_ERROR:
+	case GS_ICMP_ERROR:
 		return false;
 	default:
 		return true;

@@ -43,6 +43,9 @@ static json_t *app_json(struct gsd *d, struct gsd_app *a)
 	static const char *const passive[] = { "off", "count_as_failure", "mark_unhealthy" };
 	char addr[64], haddr[64];
 	json_t *checks = json_object();
+	/* a drain the data plane has finished (delay over, or no flow left) */
+	enum gs_app_state shown = a->decided == GS_APP_DRAINING && a->dp_known &&
+				  a->dp_state == GS_APP_REMOVED ? GS_APP_REMOVED : a->decided;
 
 	gs_ipaddr_format(&a->cfg->address, addr, sizeof(addr));
 	gs_ipaddr_format(&a->cfg->health_address, haddr, sizeof(haddr));
@@ -60,7 +63,7 @@ static json_t *app_json(struct gsd *d, struct gsd_app *a)
 		"mode", passive[hc->passive], "suspect", a->suspect));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:s}",
 		"group", d->cfg->groups[a->group].name, "id", a->id, "address", addr,
-		"health_address", haddr, "state", gs_app_state_name(a->decided),
+		"health_address", haddr, "state", gs_app_state_name(shown),
 		"since_ns", (json_int_t)a->decided_since_ns, "drained", a->drained,
 		"checks", checks,
 		"consecutive_ok", (json_int_t)a->health.consecutive_ok,

@@ -138,8 +138,9 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 		gsd_adopt(d, now);
 		d->dp_adopted = true;
 	}
-	gsd_traffic(d, now);
+	/* what the data plane lacks of earlier decisions, before this poll's */
 	gsd_sync(d);
+	gsd_traffic(d, now);
 }
 
 /* a scrape every few seconds is the norm: rendering 1,000 appliances at

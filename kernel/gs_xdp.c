@@ -790,6 +790,8 @@ int gs_xdp_prog_fd(struct gs_xdp *x, enum gs_xdp_prog which)
 		return bpf_program__fd(x->skel->progs.gsteer_xdp_bench);
 	case GS_XDP_PROG_REF_TX:
 		return bpf_program__fd(x->skel->progs.gsteer_xdp_ref_tx);
+	case GS_XDP_PROG_REF_RESTORE:
+		return bpf_program__fd(x->skel->progs.gsteer_xdp_ref_restore);
 	}
 	return -1;
 }
@@ -797,4 +799,17 @@ int gs_xdp_prog_fd(struct gs_xdp *x, enum gs_xdp_prog which)
 int gs_xdp_flows_fd(struct gs_xdp *x)
 {
 	return bpf_map__fd(x->skel->maps.gsx_flows);
+}
+
+int gs_xdp_get_state(struct gs_xdp *x, uint32_t group, uint32_t app, enum gs_app_state *st)
+{
+	uint32_t slot = group * GSX_MAX_APPS_PER_GROUP + app;
+	struct gsx_app a;
+
+	if (group >= x->cfg->n_groups || app >= x->cfg->groups[group].n_appliances ||
+	    bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.gsx_apps), &slot, &a) != 0 ||
+	    !a.in_use || a.state > GS_APP_REMOVED)
+		return -ENOENT;
+	*st = (enum gs_app_state)a.state;
+	return 0;
 }

@@ -31,6 +31,11 @@ struct gs_xdp *gs_xdp_open(const struct gs_config *cfg, char *err, size_t errlen
 int gs_xdp_set_state(struct gs_xdp *x, uint32_t group, uint32_t app,
 		     enum gs_app_state st, char *err, size_t errlen);
 
+/* the state the maps hold for one appliance (gsteerd takes them over when
+ * it starts: they are the decisions of the gsteerd that ran before) */
+int gs_xdp_get_state(struct gs_xdp *x, uint32_t group, uint32_t app,
+		     enum gs_app_state *st);
+
 struct gs_xdp_app_stats {
 	uint64_t to_pkts, to_bytes, from_pkts, from_bytes, new_flows;
 };
@@ -73,7 +78,12 @@ struct gs_xdp *gs_xdp_open_opts(const struct gs_config *cfg,
 				const struct gs_xdp_open_opts *o, char *err,
 				size_t errlen);
 
-enum gs_xdp_prog { GS_XDP_PROG_MAIN, GS_XDP_PROG_BENCH, GS_XDP_PROG_REF_TX };
+enum gs_xdp_prog {
+	GS_XDP_PROG_MAIN,        /* gsteer_xdp: what is attached */
+	GS_XDP_PROG_BENCH,       /* steers, then restores the frame */
+	GS_XDP_PROG_REF_TX,      /* XDP_TX and nothing else */
+	GS_XDP_PROG_REF_RESTORE, /* the bench wrapper around a bare XDP_TX */
+};
 int gs_xdp_prog_fd(struct gs_xdp *x, enum gs_xdp_prog which);
 int gs_xdp_flows_fd(struct gs_xdp *x);
 /* find group and appliance indexes of appliance @id (-1: none) */

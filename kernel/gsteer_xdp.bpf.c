@@ -656,25 +656,6 @@ static __always_inline bool is_own_icmp(const struct gs_tuple *t)
 	return t->proto == (t->family == GS_AF_INET ? GS_IPPROTO_ICMP : GS_IPPROTO_ICMPV6);
 }
 
-#define ICMP_OTHER 0
-#define ICMP_ECHO 1
-#define ICMP_ERROR 2
-static __always_inline __u32 icmp_classify(__u32 family, __u32 type)
-{
-	if (family == GS_AF_INET) {
-		if (type == 0 || type == 8)
-			return ICMP_ECHO;
-		if ((type >= 3 && type <= 5) || type == 11 || type == 12)
-			return ICMP_ERROR;
-		return ICMP_OTHER;
-	}
-	if (type == 128 || type == 129)
-		return ICMP_ECHO;
-	if (type >= 1 && type <= 4)
-		return ICMP_ERROR;
-	return ICMP_OTHER;
-}
-
 static __always_inline void tuple_from_ip(struct gs_tuple *t, const struct gsx_ip *ip)
 {
 	__builtin_memset(t, 0, sizeof(*t));
@@ -696,12 +677,12 @@ static __always_inline bool l4_ports(struct gsx_scratch *s, __u32 l4)
 	}
 	if (!is_own_icmp(t))
 		return true;
-	switch (icmp_classify(t->family, rd8(s, l4))) {
-	case ICMP_ECHO:
+	switch (gs_icmp_classify(t->family, rd8(s, l4))) {
+	case GS_ICMP_ECHO:
 		t->sport = rd16(s, l4 + 4);
 		t->dport = t->sport;
 		return true;
-	case ICMP_ERROR:
+	case GS_ICMP_ERROR:
 		return false;
 	default:
 		return true;
@@ -1485,8 +1466,7 @@ struct {
 	__type(value, struct gsx_bench_buf);
 } gsx_bench SEC(".maps");
 
-SEC("xdp")
-int gsteer_xdp_bench(struct xdp_md *ctx)
+static __always_inline int bench_wrap(struct xdp_md *ctx, bool steer)
 {
 	struct gsx_bench_buf *bb;
 	__u32 k = 0, len, now;
@@ -1502,7 +1482,7 @@ int gsteer_xdp_bench(struct xdp_md *ctx)
 	if (bpf_xdp_load_bytes(ctx, 0, bb->b, len))
 		return XDP_ABORTED;
 	bb->len = len;
-	rc = gsteer(ctx);
+	rc = steer ? gsteer(ctx) : XDP_TX;
 	{
 		__u32 d0 = ctx->data, d1 = ctx->data_end;
 
@@ -1519,6 +1499,19 @@ int gsteer_xdp_bench(struct xdp_md *ctx)
 	if (bpf_xdp_store_bytes(ctx, 0, bb->b, len))
 		return XDP_ABORTED;
 	return rc;
+}
+
+SEC("xdp")
+int gsteer_xdp_bench(struct xdp_md *ctx)
+{
+	return bench_wrap(ctx, true);
+}
+
+/* the wrapper's own cost: save and restore around a bare XDP_TX */
+SEC("xdp")
+int gsteer_xdp_ref_restore(struct xdp_md *ctx)
+{
+	return bench_wrap(ctx, false);
 }
 
 /* the reference: the cheapest program that sends a frame back */

@@ -12,6 +12,10 @@ packages=(
 	# tests and demo: namespaces, packet tools, a third-party dissector
 	iproute2 ethtool tcpdump tshark python3 python3-scapy
 	procps psmisc util-linux curl bc
+	# systemd-analyze verify/security for the units (absent in containers)
+	systemd
+	# runs the Pktgen-DPDK profiles' Lua against a stand-in pktgen API
+	lua5.3
 	# plots for the demo and the benchmarks
 	gnuplot-nox
 	# sanitizer and fuzzer runtimes for clang

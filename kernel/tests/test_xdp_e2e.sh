@@ -23,34 +23,15 @@ XDP="$GS_BUILD/kernel/gsteer-xdp"
 . "$E2E/lib.sh"
 DP=$GS_P-dp
 
-gs_ns() { nsenter --net="/run/netns/$GS_P-gs" "$@"; }
+. "$(dirname "$0")/xdp_topology.sh"
 cleanup() {
-	"$XDP" detach "$DP" >/dev/null 2>&1
-	stop_all
-	ip netns del "$GS_P-gs" 2>/dev/null
+	xdp_topo_down
 	rm -rf "$GS_TMP"
 }
 trap cleanup EXIT
 
-topo_up || fail "topology"
-# gsteer's port lives in its own namespace: the kernel there answers ARP
-# for the addresses and owns the neighbour table bpf_fib_lookup() reads
-ip netns add "$GS_P-gs" || fail "namespace"
-ip link set "$DP" netns "$GS_P-gs" || fail "moving $DP"
-gs_ns ip link set lo up
-gs_ns ip link set "$DP" up
-gs_ns ip addr add 10.10.0.1/24 dev "$DP"
-gs_ns ip addr add 10.10.0.10/24 dev "$DP"
-gs_ns sysctl -qw net.ipv4.conf.all.forwarding=1 "net.ipv4.conf.$DP.forwarding=1"
-# a veth receives its peer's XDP_TX frames only with an XDP program of its own
-topo_ns sw "$XDP" pass dpsw || fail "gsteer-xdp pass dpsw"
-
-/usr/bin/python3 - "$DP" >"$GS_TMP/gsteer.json" <<PY || fail "config"
-import json, sys
-c = json.loads('''$(topo_config "$GS_TMP/dp.sock")''')
-c["daemon"] = {"backend": "xdp", "xdp_interface": sys.argv[1], "xdp_mode": "native"}
-print(json.dumps(c, indent=1))
-PY
+xdp_topo_up
+xdp_config
 
 start_appliances
 start_upstream
@@ -58,14 +39,7 @@ topo_ns hb python3 "$E2E/flows.py" serve 192.168.2.2 5001 >"$GS_TMP/srv.log" 2>&
 GS_APP_PIDS+=($!)
 gs_ns "$XDP" attach --config "$GS_TMP/gsteer.json" || fail "gsteer-xdp attach"
 gs_ns ip -d link show "$DP" | grep -q "prog/xdp " || fail "no native XDP program on $DP"
-# ARP stays the kernel's job: attach made it resolve the appliances
-for a in 10.10.0.101 10.10.0.102 10.10.0.103; do
-	for _ in $(seq 1 30); do
-		gs_ns ip neigh show "$a" dev "$DP" | grep -q lladdr && continue 2
-		sleep 0.1
-	done
-	fail "the kernel did not resolve appliance $a"
-done
+xdp_wait_neighbours
 
 xstats() { gs_ns "$XDP" stats --config "$GS_TMP/gsteer.json" --json; }
 
