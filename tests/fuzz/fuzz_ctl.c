@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "dp_init.h"
+#define GS_FUZZ_WITH_EAL
 #include "fuzz_util.h"
 
 static const char config_json[] =
@@ -94,6 +95,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_ctl: EAL initialisation failed\n");
 		exit(1);
 	}
+	atexit(fuzz_eal_remove_runtime_dir);
 	cfg = gs_config_parse(config_json, "fuzz_ctl", err, sizeof(err));
 	if (!cfg) {
 		fprintf(stderr, "fuzz_ctl: %s\n", err);

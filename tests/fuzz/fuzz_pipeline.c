@@ -26,6 +26,7 @@
 #include <rte_mempool.h>
 
 #include "dp_init.h"
+#define GS_FUZZ_WITH_EAL
 #include "fuzz_util.h"
 #include "pipeline.h"
 
@@ -52,6 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_pipeline: EAL initialisation failed\n");
 		exit(1);
 	}
+	atexit(fuzz_eal_remove_runtime_dir);
 	cfg = gs_config_load(cfg_path, err, sizeof(err));
 	if (!cfg) {
 		fprintf(stderr, "fuzz_pipeline: %s\n", err);

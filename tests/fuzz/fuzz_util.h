@@ -19,4 +19,34 @@
 		}                                                              \
 	} while (0)
 
+#ifdef GS_FUZZ_WITH_EAL
+#include <dirent.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+/*
+ * libFuzzer ends with exit(): remove EAL's runtime directory
+ * (/var/run/dpdk/PREFIX) then, so runs leave nothing behind.
+ */
+static void fuzz_eal_remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	char path[4096];
+	struct dirent *e;
+	DIR *d;
+
+	if (!dir || !dir[0] || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+#endif
+
 #endif /* GS_FUZZ_UTIL_H */
