@@ -24,6 +24,8 @@
  * plane reads it.  -k runs only steps whose name contains SUBSTRING
  * (state carried between steps makes that a debugging aid only).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +254,21 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	return fail ? -1 : 0;
 }
 
+/* EAL leaves /var/run/dpdk/PREFIX behind: remove it (files, then the dir) */
+static void remove_runtime_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 static int eal_up(const char *prog)
 {
 	char prefix[64];
@@ -300,7 +317,7 @@ int main(int argc, char **argv)
 	struct gs_dp *dp;
 	json_error_t jerr;
 	json_t *steps;
-	char err[512];
+	char err[512], runtime_dir[4096];
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -409,6 +426,8 @@ int main(int argc, char **argv)
 	gs_dp_destroy(dp);
 	gs_config_free(cfg);
 	json_decref(steps);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_runtime_dir(runtime_dir);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 #ifdef GS_FUZZ_WITH_EAL
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -32,18 +33,14 @@
 static void fuzz_eal_remove_runtime_dir(void)
 {
 	const char *dir = rte_eal_get_runtime_dir();
-	char path[4096];
 	struct dirent *e;
 	DIR *d;
 
 	if (!dir || !dir[0] || !(d = opendir(dir)))
 		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
 	rmdir(dir);
 }
