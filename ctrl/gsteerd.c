@@ -218,16 +218,16 @@ static void loop(struct gsd *d, int sfd)
 			else
 				gsd_round_deadline(d, &d->apps[app], gen, now);
 		}
+		if (d->reload) {
+			reload(d);
+			d->poll_ms = poll_interval_ms(d->cfg);
+		}
 		dataplane_turn(d, now);
 		if (d->flush_needed) {
 			d->flush_needed = false;
 			gsd_flush(d);
 		}
 		metrics_turn(d, now);
-		if (d->reload) {
-			reload(d);
-			d->poll_ms = poll_interval_ms(d->cfg);
-		}
 	}
 }
 
