@@ -6,6 +6,7 @@
  * vouched for; nothing here trusts a length field before comparing it with
  * what is really there.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "gs_pkt.h"
@@ -39,9 +40,17 @@ uint32_t gs_csum_partial(const void *buf, uint32_t len, uint32_t sum)
 {
 	const uint8_t *p = buf;
 	uint64_t acc = sum;
-	uint32_t i;
+	uint32_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2)
+	/* two big-endian words per 32-bit load: the same sum as adding them
+	 * one at a time, in half the loads (the parse of every outer IPv4
+	 * header and the IPv4 encapsulation run this) */
+	for (; i + 4 <= len; i += 4) {
+		uint32_t x = rd32(p + i);
+
+		acc += (x >> 16) + (x & 0xFFFF);
+	}
+	for (; i + 1 < len; i += 2)
 		acc += rd16(p + i);
 	if (len & 1)
 		acc += (uint32_t)p[len - 1] << 8;
@@ -415,7 +424,9 @@ enum gs_reason gs_parse_geneve(const uint8_t *p, uint32_t len,
 	uint32_t off, olen;
 	enum gs_reason r;
 
-	memset(out, 0, sizeof(*out));
+	/* other[] is valid up to n_other: clearing its 252 bytes per packet
+	 * showed up as the largest single cost of parsing */
+	memset(out, 0, offsetof(struct gs_geneve, other));
 	if (len < GS_GENEVE_HDR_LEN)
 		return GS_R_GENEVE_TRUNCATED;
 	out->version = p[0] >> 6;

@@ -234,6 +234,7 @@ struct gs_dp {
 	uint64_t flows_aged;
 
 	struct rte_hash *appliance_by_addr; /* gs_ipaddr -> appliance index */
+	uint64_t app_addr_filter[64]; /* maybe an appliance: bit per address hash */
 
 	struct rte_hash *neigh_hash; /* (port, addr) -> neighbour index */
 	struct gs_neigh *neighs;     /* [GS_MAX_NEIGHBORS] */

@@ -6,7 +6,8 @@
  * are timed (rdtsc).  Between passes the frames are restored, untimed.
  *
  *   bench_pipeline [--flows 1000,100000,1000000] [--sizes 64,512,1400]
- *                  [--workers 1|2] [--min-pkts N] [--json FILE] [-- EAL args]
+ *                  [--workers 1|2] [--min-pkts N] [--dir upstream|return]
+ *                  [--no-ref] [--no-miss] [--json FILE] [-- EAL args]
  *
  * For each number of active flows F the flow table is sized for F (plus
  * room for the miss test), warmed with F flows through the pipeline (that
@@ -380,6 +381,7 @@ int main(int argc, char **argv)
 	uint32_t flows[8] = { 1000, 100000, 1000000 }, n_flows = 3;
 	uint32_t sizes[4] = { 64, 512, 1400 }, n_sizes = 3;
 	uint64_t min_pkts = 1u << 20;
+	int dirs = 3, no_ref = 0, no_miss = 0; /* bit 0: upstream, bit 1: return */
 	const char *json_path = NULL, *cfg_path;
 	char *eal[64];
 	int n_eal = 0, i;
@@ -398,13 +400,21 @@ int main(int argc, char **argv)
 			n_workers = (unsigned)atoi(argv[++i]) == 2 ? 2 : 1;
 		else if (!strcmp(argv[i], "--min-pkts") && i + 1 < argc)
 			min_pkts = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			i++;
+			dirs = !strcmp(argv[i], "upstream") ? 1 : !strcmp(argv[i], "return") ? 2 : 3;
+		} else if (!strcmp(argv[i], "--no-ref")) /* for callgrind: pipeline only */
+			no_ref = 1;
+		else if (!strcmp(argv[i], "--no-miss"))
+			no_miss = 1;
 		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
 			json_path = argv[++i];
 		else if (!strcmp(argv[i], "--"))
 			break;
 		else {
 			fprintf(stderr, "usage: bench_pipeline [--flows LIST] [--sizes LIST] "
-					"[--workers 1|2] [--min-pkts N] [--json FILE] [-- EAL args]\n");
+					"[--workers 1|2] [--min-pkts N] [--dir upstream|return]\n"
+					"                      [--no-ref] [--no-miss] [--json FILE] [-- EAL args]\n");
 			return 2;
 		}
 	}
@@ -504,7 +514,10 @@ int main(int argc, char **argv)
 			passes = (uint32_t)((min_pkts + NPKT - 1) / NPKT);
 			for (int d = UP; d <= RET; d++) {
 				struct run_args ra[2], rr[2];
-				double cpp, rcpp;
+				double cpp, rcpp = 0;
+
+				if (!(dirs & (1 << d)))
+					continue;
 
 				for (unsigned w = 0; w < 2; w++) {
 					ra[w] = (struct run_args){ .mode = M_HIT, .d = (enum dir)d,
@@ -514,7 +527,10 @@ int main(int argc, char **argv)
 				}
 				/* one short untimed-in-effect pass first, then the reference
 				 * and the pipeline back to back */
-				rcpp = run_all(rr, ref_mpps, &bad);
+				if (!no_ref)
+					rcpp = run_all(rr, ref_mpps, &bad);
+				else
+					ref_mpps[0] = 0;
 				cpp = run_all(ra, mpps, &bad);
 				printf("%-9s %9u %5u %9.2f %8.1f %9.2f %8.1f %7.3f%s\n", dir_name[d], F,
 				       inner_size, mpps[0], cpp, ref_mpps[0], rcpp, rcpp / cpp,
@@ -535,7 +551,7 @@ int main(int argc, char **argv)
 			}
 		}
 		/* misses: never-seen flows, 64-byte inner packets */
-		{
+		if (!no_miss) {
 			struct run_args ra[2];
 			double cpp;
 
