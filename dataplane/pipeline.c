@@ -277,33 +277,62 @@ static void upstream_neigh(const struct gs_dp *dp, struct gs_flow_dir *d)
 		d->neigh = gs_neigh_lookup(dp, d->port, &nh);
 }
 
-static void record_dir(const struct gs_dp *dp, struct gs_flow_dir *d,
-		       const struct pkt_ctx *c, uint8_t listener)
+/* the upstream tunnel @c came through (the interning key, zero-padded) */
+static void dir_key(struct gs_flow_dir *d, const struct pkt_ctx *c, uint8_t listener)
 {
 	memcpy(d->upstream, c->outer.src, 16);
-	d->vni = c->gnv.vni;
 	d->endpoint_id = c->gnv.endpoint_id;
 	d->attachment_id = c->gnv.attachment_id;
-	d->cookie = c->gnv.cookie;
-	d->listener = listener;
+	d->vni = c->gnv.vni;
 	d->flags = GS_FDIR_SEEN |
 		   (c->gnv.has_endpoint_id ? GS_FDIR_HAS_EID : 0) |
 		   (c->gnv.has_attachment_id ? GS_FDIR_HAS_AID : 0) |
 		   (c->gnv.has_cookie ? GS_FDIR_HAS_COOKIE : 0) |
 		   (c->outer.family == GS_AF_INET6 ? GS_FDIR_V6 : 0);
-	d->neigh = GS_NEIGH_NONE;
-	d->port = c->rx_port;
-	upstream_neigh(dp, d);
+	d->listener = listener;
+	d->key_pad = 0;
 }
 
-static bool dir_matches(const struct gs_flow_dir *d, const struct pkt_ctx *c,
-			uint8_t listener)
+/*
+ * Record direction @d of @f as coming through @c's upstream tunnel: take a
+ * reference on the interned tunnel, drop the one held before.  False when
+ * the tunnel table is full.
+ */
+static bool record_dir(struct gs_dp *dp, struct gs_flow *f, int d,
+		       const struct pkt_ctx *c, uint8_t listener)
 {
-	return (d->flags & GS_FDIR_SEEN) && d->listener == listener &&
+	struct gs_flow_dir key, *t;
+	uint32_t ti, old;
+
+	dir_key(&key, c, listener);
+	ti = gs_tunnel_get(dp, &key);
+	if (unlikely(!ti))
+		return false;
+	t = &dp->tunnels[ti - 1];
+	/* every holder writes the same key bytes: a slot reused after a
+	 * grace period is filled before any flow points at it */
+	memcpy(t, &key, GS_TUNNEL_KEY_LEN);
+	if (t->neigh == GS_NEIGH_NONE) {
+		t->port = c->rx_port;
+		upstream_neigh(dp, t);
+	}
+	old = f->tun[d];
+	f->cookie[d] = c->gnv.cookie;
+	f->tun[d] = ti;
+	gs_tunnel_put(dp, old);
+	return true;
+}
+
+static bool dir_matches(const struct gs_dp *dp, const struct gs_flow *f, int dir,
+			const struct pkt_ctx *c, uint8_t listener)
+{
+	const struct gs_flow_dir *d = gs_flow_dir_of(dp, f, dir);
+
+	return d && d->listener == listener &&
 	       d->vni == c->gnv.vni && memcmp(d->upstream, c->outer.src, 16) == 0 &&
 	       d->endpoint_id == c->gnv.endpoint_id &&
 	       d->attachment_id == c->gnv.attachment_id &&
-	       d->cookie == c->gnv.cookie &&
+	       f->cookie[dir] == c->gnv.cookie &&
 	       !!(d->flags & GS_FDIR_HAS_EID) == c->gnv.has_endpoint_id &&
 	       !!(d->flags & GS_FDIR_HAS_AID) == c->gnv.has_attachment_id &&
 	       !!(d->flags & GS_FDIR_HAS_COOKIE) == c->gnv.has_cookie;
@@ -370,8 +399,8 @@ static void to_appliance(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf 
 
 /* back to the upstream of direction @d (after the appliance, or fail-open) */
 static void to_upstream(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
-			const struct pkt_ctx *c, struct gs_flow_dir *d, uint32_t hash,
-			struct gs_tx *tx)
+			const struct pkt_ctx *c, struct gs_flow_dir *d, uint32_t cookie,
+			uint32_t hash, struct gs_tx *tx)
 {
 	const struct gs_listener_cfg *l = &dp->cfg->listeners[d->listener];
 	struct gs_opts_spec os = { 0 };
@@ -391,7 +420,7 @@ static void to_upstream(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	os.with_attachment_id = d->flags & GS_FDIR_HAS_AID;
 	os.attachment_id = d->attachment_id;
 	os.with_cookie = d->flags & GS_FDIR_HAS_COOKIE;
-	os.cookie = d->cookie;
+	os.cookie = cookie;
 	carry_others(&os, c);
 
 	r = reencap(m, c->inner_off, &e, &os);
@@ -500,14 +529,18 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 		f->appliance = a;
 		f->proto = c->inner.tuple.proto;
 		f->group = (uint8_t)gi;
-		f->created_ms = now_ms;
 		f->live = 1;
 		w->stats.flows_created++;
 		w->app_stats[a].new_flows++;
 	}
 	f->last_seen_ms = now_ms;
-	if (unlikely(!dir_matches(&f->dir[d], c, (uint8_t)li)))
-		record_dir(dp, &f->dir[d], c, (uint8_t)li);
+	if (unlikely(!dir_matches(dp, f, d, c, (uint8_t)li)) &&
+	    unlikely(!record_dir(dp, f, d, c, (uint8_t)li))) {
+		/* no room to intern its upstream tunnel: counted as a full table */
+		w->stats.flow_table_full++;
+		drop(w, m, GS_R_FLOW_TABLE_FULL);
+		return;
+	}
 	to_appliance(dp, w, m, c, a, hash, l, tx);
 	return;
 
@@ -520,9 +553,12 @@ no_healthy:
 		/* fail open: straight back to the upstream, uninspected */
 		struct gs_flow_dir self;
 
-		record_dir(dp, &self, c, (uint8_t)li);
+		dir_key(&self, c, (uint8_t)li);
+		self.neigh = GS_NEIGH_NONE;
+		self.port = c->rx_port;
+		upstream_neigh(dp, &self);
 		w->stats.fail_open++;
-		to_upstream(dp, w, m, c, &self, hash, tx);
+		to_upstream(dp, w, m, c, &self, c->gnv.cookie, hash, tx);
 	}
 }
 
@@ -552,7 +588,7 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	struct gs_flow_dir *d;
 	struct gs_flow *f;
 	uint32_t hash = s->hash;
-	int kdir = s->kdir, pos = s->pos;
+	int kdir = s->kdir, pos = s->pos, dir;
 
 	if (unlikely(pos < 0)) {
 		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
@@ -563,8 +599,9 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		drop(w, m, GS_R_RETURN_WRONG_APPLIANCE);
 		return;
 	}
-	d = &f->dir[packet_dir(c, kdir)];
-	if (unlikely(!(d->flags & GS_FDIR_SEEN))) {
+	dir = packet_dir(c, kdir);
+	d = gs_flow_dir_of(dp, f, dir);
+	if (unlikely(!d)) {
 		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
 		return;
 	}
@@ -572,7 +609,7 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	w->app_stats[a].rx_pkts++;
 	w->app_stats[a].rx_bytes += rte_pktmbuf_pkt_len(m);
 	w->app_stats[a].last_rx_ms = now_ms;
-	to_upstream(dp, w, m, c, d, hash, tx);
+	to_upstream(dp, w, m, c, d, f->cookie[dir], hash, tx);
 }
 
 /* ---- classification ---------------------------------------------------- */
