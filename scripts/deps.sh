@@ -13,7 +13,7 @@ packages=(
 	iproute2 ethtool tcpdump tshark python3 python3-scapy
 	procps psmisc util-linux curl bc
 	# plots for the demo and the benchmarks
-	gnuplot-nox
+	gnuplot-nox python3-matplotlib
 	# sanitizer and fuzzer runtimes for clang
 	libclang-rt-14-dev
 )
