@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_jhash.h>
@@ -15,6 +16,32 @@ static uint32_t flow_hash_fn(const void *key, uint32_t key_len, uint32_t seed)
 	RTE_SET_USED(key_len);
 	return gs_flow_hash(key, seed);
 }
+
+/* rte_hash compares keys of 16, 32, 48... bytes inline and others with a
+ * memcmp call; a flow key is 52: six 64-bit words and one 32-bit word */
+static int flow_key_cmp(const void *a, const void *b, size_t len)
+{
+	const uint8_t *x = a, *y = b;
+	uint64_t diff = 0;
+
+	RTE_SET_USED(len);
+	for (int i = 0; i < 48; i += 8) {
+		uint64_t u, v;
+
+		memcpy(&u, x + i, 8);
+		memcpy(&v, y + i, 8);
+		diff |= u ^ v;
+	}
+	{
+		uint32_t u, v;
+
+		memcpy(&u, x + 48, 4);
+		memcpy(&v, y + 48, 4);
+		diff |= u ^ v;
+	}
+	return diff != 0;
+}
+_Static_assert(sizeof(struct gs_flow_key) == 52, "flow_key_cmp compares 52 bytes");
 
 #define TUNNEL_SWEEP_BUDGET 64 /* tunnel slots examined per aging pass */
 #define TUNNEL_GET_TRIES 256    /* while the main lcore frees the same key */
@@ -158,6 +185,7 @@ int gs_flow_table_init(struct gs_dp *dp, char *err, size_t errlen)
 			 capacity, rte_strerror(rte_errno));
 		return -1;
 	}
+	rte_hash_set_cmp_func(dp->flows_hash, flow_key_cmp);
 	if (rte_hash_rcu_qsbr_add(dp->flows_hash, &rcu) != 0) {
 		snprintf(err, errlen, "flow table: rte_hash_rcu_qsbr_add: %s",
 			 rte_strerror(rte_errno));

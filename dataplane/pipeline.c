@@ -32,9 +32,25 @@ static inline void drop(struct gs_worker *w, struct rte_mbuf *m, enum gs_reason 
 	rte_pktmbuf_free(m);
 }
 
+/* fixed-size loads instead of a memcmp call: these run on every packet */
+static inline bool addr16_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static inline bool addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family)
 {
-	return memcmp(a, b, family == GS_AF_INET ? 4 : 16) == 0;
+	uint32_t u, v;
+
+	if (family != GS_AF_INET)
+		return addr16_eq(a, b);
+	memcpy(&u, a, 4);
+	memcpy(&v, b, 4);
+	return u == v;
 }
 
 static bool is_local(const struct gs_dp *dp, const struct gs_ip *ip)
@@ -329,7 +345,7 @@ static bool dir_matches(const struct gs_dp *dp, const struct gs_flow *f, int dir
 	const struct gs_flow_dir *d = gs_flow_dir_of(dp, f, dir);
 
 	return d && d->listener == listener &&
-	       d->vni == c->gnv.vni && memcmp(d->upstream, c->outer.src, 16) == 0 &&
+	       d->vni == c->gnv.vni && addr16_eq(d->upstream, c->outer.src) &&
 	       d->endpoint_id == c->gnv.endpoint_id &&
 	       d->attachment_id == c->gnv.attachment_id &&
 	       f->cookie[dir] == c->gnv.cookie &&
