@@ -130,7 +130,10 @@ static void tunnel_sweep(struct gs_dp *dp, uint32_t budget)
 		void *k;
 
 		dp->tunnel_cursor = pos + 1 == dp->tunnel_capacity ? 0 : pos + 1;
+		/* cheap tests first: most slots were never used (flags 0) or
+		 * are referenced; only then ask the hash whether the key is in */
 		if (__atomic_load_n(&t->refs, __ATOMIC_RELAXED) != 0 ||
+		    !(__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & GS_FDIR_SEEN) ||
 		    rte_hash_get_key_with_position(dp->tunnels_hash, (int32_t)pos, &k) != 0)
 			continue;
 		memcpy(&key, k, GS_TUNNEL_KEY_LEN);
@@ -145,6 +148,7 @@ static void tunnel_sweep(struct gs_dp *dp, uint32_t budget)
 	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 	for (uint32_t i = 0; i < n; i++) {
 		dp->tunnels[dead[i]].neigh = GS_NEIGH_NONE;
+		dp->tunnels[dead[i]].flags = 0;
 		__atomic_store_n(&dp->tunnels[dead[i]].refs, 0, __ATOMIC_RELEASE);
 	}
 }
