@@ -16,6 +16,7 @@
 # flows, gsteer beside testpmd) and prints every figure with its ratio.
 #
 # Environment: GS_BENCH_SECS (5) seconds per end-to-end measurement,
+# GS_BENCH_REPS (3) repetitions of gsteer, io, 5tswap back to back (medians),
 # GS_BENCH_E2E_FLOWS (1000,100000,1000000), GS_BENCH_FLOWS
 # (1000,100000,1000000), GS_BENCH_10M (1: also 10M flows in process; 0
 # skips it), GS_BENCH_HUGEPAGES (1800 2-MiB pages reserved for the run and
@@ -25,6 +26,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 build=${1:-build-rel}
 secs=${GS_BENCH_SECS:-5}
+reps=${GS_BENCH_REPS:-3}
 e2e_flows=${GS_BENCH_E2E_FLOWS:-1000,100000,1000000}
 flows=${GS_BENCH_FLOWS:-1000,100000,1000000}
 want_pages=${GS_BENCH_HUGEPAGES:-1800}
@@ -133,7 +135,25 @@ testpmd_rate() { # pcap, mode, mbufs, tag -> Mpps (port 0 Rx-pps, last report)
 	awk '/statistics for port 0/ {p=1} p && /Rx-pps:/ {v=$2; p=0} END {printf "%.3f", v/1000000}' "$log"
 }
 
-echo "== end to end: net_pcap infinite_rx -> gsteer-dataplane (1 worker) -> net_null; testpmd io and 5tswap on the same pcap"
+gsteer_rate() { # flows -> Mpps to the appliances, after every flow exists
+	local n=$1 dp a0 d0 a1 d1 used t0 t1
+	rm -f "$tmp/dp.sock"
+	"$build/dataplane/gsteer-dataplane" --config "$tmp/cfg.json" -l 0-1 --no-pci \
+		$(eal_mem "g$n" 4096) >"$tmp/dp-$n.log" 2>&1 &
+	dp=$!
+	for _ in $(seq 1 1200); do [ -S "$tmp/dp.sock" ] && break; sleep 0.1; done
+	# one pass over the pcap creates every flow; measure after it
+	sleep $((2 + n / 200000))
+	read -r a0 d0 _ < <(stats "$tmp/dp.sock"); t0=$(date +%s.%N)
+	sleep "$secs"
+	read -r a1 d1 used < <(stats "$tmp/dp.sock"); t1=$(date +%s.%N)
+	[ "$d1" = "$d0" ] || echo "   (gsteer dropped $((d1 - d0)) packets while measured; see $tmp/dp-$n.log)" >&2
+	[ "$used" -ge "$n" ] || echo "   (only $used of $n flows in the table)" >&2
+	kill -INT "$dp"; wait "$dp" 2>/dev/null
+	echo "($a1 - $a0) / ($t1 - $t0) / 1000000" | bc -l
+}
+
+echo "== end to end: net_pcap infinite_rx -> gsteer-dataplane (1 worker) -> net_null; testpmd io and 5tswap on the same pcap ($reps x back to back, medians)"
 printf '%-9s %10s %10s %10s %9s %9s\n' flows gsteer io 5tswap "gs/io" "gs/5tswap"
 : >"$tmp/e2e.txt"
 for n in ${e2e_flows//,/ }; do
@@ -151,26 +171,27 @@ c["dataplane"]["flow_table_size"] = max(1024, n + n // 4)
 c["dataplane"]["mbuf_pool_size"] = mbufs
 json.dump(c, open(p, "w"))
 PY
-	rm -f "$tmp/dp.sock"
-	"$build/dataplane/gsteer-dataplane" --config "$tmp/cfg.json" -l 0-1 --no-pci \
-		$(eal_mem "g$n" 4096) >"$tmp/dp-$n.log" 2>&1 &
-	dp=$!
-	for _ in $(seq 1 1200); do [ -S "$tmp/dp.sock" ] && break; sleep 0.1; done
-	# one pass over the pcap creates every flow; measure after it
-	sleep $((2 + n / 200000))
-	read -r a0 d0 _ < <(stats "$tmp/dp.sock"); t0=$(date +%s.%N)
-	sleep "$secs"
-	read -r a1 d1 used < <(stats "$tmp/dp.sock"); t1=$(date +%s.%N)
-	[ "$d1" = "$d0" ] || echo "   (gsteer dropped $((d1 - d0)) packets while measured; see $tmp/dp-$n.log)"
-	[ "$used" -ge "$n" ] || echo "   (only $used of $n flows in the table)"
-	kill -INT "$dp"; wait "$dp" 2>/dev/null
-	gs=$(echo "($a1 - $a0) / ($t1 - $t0) / 1000000" | bc -l)
-	io=$(testpmd_rate "$tmp/in.pcap" io "$mbufs" "$n")
-	sw=$(testpmd_rate "$tmp/in.pcap" 5tswap "$mbufs" "$n")
-	r1=$(echo "if ($io > 0) $gs / $io else 0" | bc -l)
-	r2=$(echo "if ($sw > 0) $gs / $sw else 0" | bc -l)
+	: >"$tmp/reps.txt"
+	for rep in $(seq 1 "$reps"); do
+		gs=$(gsteer_rate "$n")
+		io=$(testpmd_rate "$tmp/in.pcap" io "$mbufs" "$n-$rep")
+		sw=$(testpmd_rate "$tmp/in.pcap" 5tswap "$mbufs" "$n-$rep")
+		echo "$gs $io $sw" >>"$tmp/reps.txt"
+	done
+	# per repetition the three ran back to back: the median of each rate,
+	# and the median of the ratios of each repetition
+	read -r gs io sw r1 r2 < <($py - "$tmp/reps.txt" <<'PY'
+import statistics, sys
+rows = [[float(x) for x in l.split()] for l in open(sys.argv[1]) if l.strip()]
+med = lambda v: statistics.median(v) if v else 0
+gs, io, sw = (med([r[i] for r in rows]) for i in range(3))
+r1 = med([r[0] / r[1] for r in rows if r[1] > 0])
+r2 = med([r[0] / r[2] for r in rows if r[2] > 0])
+print(gs, io, sw, r1, r2)
+PY
+)
 	printf '%-9s %10.3f %10.3f %10.3f %9.3f %9.3f\n' "$n" "$gs" "$io" "$sw" "$r1" "$r2"
-	echo "$n $gs $io $sw" >>"$tmp/e2e.txt"
+	echo "$n $gs $io $sw $r1 $r2" >>"$tmp/e2e.txt"
 	rm -f "$tmp/in.pcap"
 done
 

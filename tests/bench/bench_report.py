@@ -4,7 +4,7 @@
 bench_report.py --tmp DIR --json OUT.json --png OUT.png [--mem TEXT] [--build DIR]
 
 DIR holds inproc*.json (bench_pipeline --json), e2e.txt (lines "flows
-gsteer_mpps io_mpps 5tswap_mpps") and maglev.txt (bench_maglev's output).
+gsteer_mpps io_mpps 5tswap_mpps ratio_io ratio_5tswap", medians) and maglev.txt (bench_maglev's output).
 The plot (matplotlib, Debian's python3-matplotlib) shows Mpps against
 active flows: gsteer end to end beside testpmd io and 5tswap on the same
 input, and gsteer's in-process rate per core.
@@ -41,12 +41,11 @@ def main():
     e2e = []
     try:
         for line in open(os.path.join(a.tmp, "e2e.txt")):
-            n, gs, io, sw = line.split()
-            gs, io, sw = float(gs), float(io), float(sw)
-            e2e.append({"flows": int(n), "gsteer_mpps": round(gs, 3), "testpmd_io_mpps": io,
-                        "testpmd_5tswap_mpps": sw,
-                        "ratio_io": round(gs / io, 3) if io else None,
-                        "ratio_5tswap": round(gs / sw, 3) if sw else None})
+            n, gs, io, sw, r1, r2 = line.split()
+            e2e.append({"flows": int(n), "gsteer_mpps": round(float(gs), 3),
+                        "testpmd_io_mpps": round(float(io), 3),
+                        "testpmd_5tswap_mpps": round(float(sw), 3),
+                        "ratio_io": round(float(r1), 3), "ratio_5tswap": round(float(r2), 3)})
     except OSError:
         pass
     maglev = []
