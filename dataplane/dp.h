@@ -277,7 +277,8 @@ struct gs_dp {
 static inline struct gs_flow_dir *gs_flow_dir_of(const struct gs_dp *dp,
 						 const struct gs_flow *f, int d)
 {
-	uint32_t t = f->tun[d];
+	/* pairs with the exchange that published it, after its record */
+	uint32_t t = __atomic_load_n(&f->tun[d], __ATOMIC_ACQUIRE);
 
 	return t ? &dp->tunnels[t - 1] : NULL;
 }

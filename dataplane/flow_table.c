@@ -231,8 +231,11 @@ static void flow_expire(struct gs_dp *dp, const struct gs_flow_key *key,
 		return;
 	/* workers read the tunnels through the flow until the grace period
 	 * ends, and the tunnel sweep waits for one before reusing a slot */
+	/* exchanged, not read: a worker re-recording a direction of this
+	 * flow at this moment swaps too, so each reference is dropped once
+	 * (a worker reading 0 meanwhile treats the direction as unseen) */
 	for (int d = 0; d < 2; d++)
-		gs_tunnel_put(dp, f->tun[d]); /* the next insert clears tun[] */
+		gs_tunnel_put(dp, __atomic_exchange_n(&f->tun[d], 0, __ATOMIC_ACQ_REL));
 	if (f->appliance < GS_MAX_APPLIANCES)
 		dp->app_flows_aged[f->appliance]++;
 	dp->flows_aged++;

@@ -332,9 +332,10 @@ static bool record_dir(struct gs_dp *dp, struct gs_flow *f, int d,
 		t->port = c->rx_port;
 		upstream_neigh(dp, t);
 	}
-	old = f->tun[d];
 	f->cookie[d] = c->gnv.cookie;
-	f->tun[d] = ti;
+	/* an exchange: if the main lcore expires this flow meanwhile, exactly
+	 * one of us drops the reference held before */
+	old = __atomic_exchange_n(&f->tun[d], ti, __ATOMIC_ACQ_REL);
 	gs_tunnel_put(dp, old);
 	return true;
 }
