@@ -40,6 +40,7 @@
 #define GS_MAX_NEIGHBORS 4096
 #define GS_NEIGH_NONE UINT32_MAX
 #define GS_APPLIANCE_NONE UINT16_MAX
+#define GS_FILTER_SHARED UINT16_MAX
 #define GS_FRAG_HOLD_MAX 64 /* out-of-order fragments a worker holds */
 #define GS_FRAG_HOLD_MS 100
 #define GS_FRAG_TTL_MS 2000
@@ -258,6 +259,9 @@ struct gs_dp {
 
 	struct rte_hash *appliance_by_addr; /* gs_ipaddr -> appliance index */
 	uint64_t app_addr_filter[64]; /* maybe an appliance: bit per address hash */
+	/* per filter bit: 1 + the one appliance that ever set it, 0 none,
+	 * GS_FILTER_SHARED when several did (then rte_hash decides) */
+	uint16_t app_by_filter[4096];
 
 	struct rte_hash *neigh_hash; /* (port, addr) -> neighbour index */
 	struct gs_neigh *neighs;     /* [GS_MAX_NEIGHBORS] */

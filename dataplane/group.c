@@ -203,9 +203,22 @@ int gs_appliance_lookup_addr(const struct gs_dp *dp, const uint8_t *addr, uint8_
 	uint32_t bit = addr_filter_bit(addr, family);
 	void *data;
 
+	uint16_t one;
+
 	if (likely(!(__atomic_load_n(&dp->app_addr_filter[bit >> 6], __ATOMIC_ACQUIRE) &
 		     (1ull << (bit & 63)))))
 		return -1;
+	/* the usual case for a return: the one appliance behind this bit;
+	 * its address is in the hash exactly while it is not removed */
+	one = __atomic_load_n(&dp->app_by_filter[bit], __ATOMIC_ACQUIRE);
+	if (one != 0 && one != GS_FILTER_SHARED) {
+		const struct gs_appliance *app = &dp->appliances[one - 1];
+		uint32_t len = family == GS_AF_INET6 ? 16 : 4;
+
+		if (app->addr.family == family && memcmp(app->addr.a, addr, len) == 0 &&
+		    __atomic_load_n(&app->state, __ATOMIC_RELAXED) != GS_APP_REMOVED)
+			return one - 1;
+	}
 	memcpy(ip.a, addr, 16);
 	addr_key(&k, &ip);
 	if (rte_hash_lookup_data(dp->appliance_by_addr, &k, &data) < 0)
@@ -269,7 +282,10 @@ int gs_appliance_add(struct gs_dp *dp, uint32_t gi, const struct gs_appliance_cf
 	}
 	{
 		uint32_t bit = addr_filter_bit(cfg->address.a, cfg->address.family);
+		uint16_t prev = dp->app_by_filter[bit];
 
+		__atomic_store_n(&dp->app_by_filter[bit],
+				 prev == 0 ? (uint16_t)(a + 1) : GS_FILTER_SHARED, __ATOMIC_RELEASE);
 		__atomic_fetch_or(&dp->app_addr_filter[bit >> 6], 1ull << (bit & 63),
 				  __ATOMIC_RELEASE);
 	}
