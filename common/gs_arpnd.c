@@ -271,8 +271,7 @@ enum gs_reason gs_arpnd_parse(const uint8_t *frame, uint32_t len,
 	}
 	if (rc != GS_R_OK)
 		return rc;
-	/* tot_len is 16 bits: a jumbo IPv6 length wraps, so never trust it
-	 * to stay above the header length */
+	/* never trust tot_len to stay above the header length */
 	if (out->ip.tot_len < out->ip.hdr_len)
 		return GS_R_L4_TRUNCATED;
 	out->l4_off = (uint16_t)(off + out->ip.hdr_len);

@@ -197,15 +197,16 @@ static const struct ip_reasons *mode_reasons(const struct ip_mode *m,
 }
 
 /*
- * Same rule for both families: a fragment that promises more but carries
- * nothing, or that reaches past the largest possible datagram, is an attack
- * on reassembly rather than traffic.
+ * Same rule for both families: a fragment that carries nothing (first,
+ * middle or last: no real sender makes one, reassemblers disagree on what
+ * it means), or that reaches past the largest possible datagram, is an
+ * attack on reassembly rather than traffic.
  */
 static bool frag_ok(const struct gs_ip *ip, uint32_t frag_payload)
 {
 	if (!ip->is_fragment)
 		return true;
-	if (ip->more_fragments && frag_payload == 0)
+	if (frag_payload == 0)
 		return false;
 	return (uint32_t)ip->frag_offset + frag_payload <= 0xFFFF;
 }
@@ -239,7 +240,7 @@ static enum gs_reason parse_ipv4(const uint8_t *p, uint32_t len,
 	memcpy(out->src, p + 12, 4);
 	memcpy(out->dst, p + 16, 4);
 	out->hdr_len = (uint16_t)hlen;
-	out->tot_len = (uint16_t)tot;
+	out->tot_len = tot;
 
 	frag = rd16(p + 6);
 	out->frag_id = rd16(p + 4);
@@ -337,7 +338,7 @@ static enum gs_reason parse_ipv6(const uint8_t *p, uint32_t len,
 	out->ttl = p[7];
 	memcpy(out->src, p + 8, 16);
 	memcpy(out->dst, p + 24, 16);
-	out->tot_len = (uint16_t)tot;
+	out->tot_len = tot;
 
 	rc = ipv6_walk_ext(p, end, r, out);
 	if (rc != GS_R_OK)

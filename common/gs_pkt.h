@@ -35,7 +35,9 @@ struct gs_ip {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t hdr_len; /* IPv4 header with options, or IPv6 + ext headers */
-	uint16_t tot_len; /* IPv4 total length or 40 + IPv6 payload length */
+	/* IPv4 total length or 40 + IPv6 payload length: up to 65575, so 32
+	 * bits (a 16-bit field wrapped for quoted IPv6 headers) */
+	uint32_t tot_len;
 	/* fragments */
 	bool is_fragment;
 	bool more_fragments;

@@ -72,7 +72,9 @@
 	X(ARP_MALFORMED, "arp_malformed")                                     \
 	X(NDP_BAD_HOP_LIMIT, "ndp_bad_hop_limit")                             \
 	X(NDP_MALFORMED, "ndp_malformed")                                     \
-	X(ICMP_BAD_CHECKSUM, "icmp_bad_checksum")
+	X(ICMP_BAD_CHECKSUM, "icmp_bad_checksum")                             \
+	X(FRAG_OVERLAP, "frag_overlap")                                       \
+	X(GENEVE_OPTS_TOO_LONG, "geneve_opts_too_long")
 
 #define GS_REASON_ENUM_(sym, name) GS_R_##sym,
 

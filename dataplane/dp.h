@@ -170,6 +170,7 @@ struct gs_frag_entry {
 	struct gs_frag_id fid;
 	uint16_t sport;
 	uint16_t dport;
+	uint16_t first_end; /* fragment data bytes the first fragment holds */
 	bool in_use;
 };
 
@@ -188,6 +189,7 @@ struct gs_worker {
 	/* shallow virtual reassembly, private to this worker */
 	struct gs_frag_entry *frags; /* [frag_table_size], direct-mapped */
 	uint32_t frag_mask;
+	uint32_t frag_seed; /* random per run: slot collisions cannot be aimed */
 	struct gs_frag_hold frag_hold[GS_FRAG_HOLD_MAX];
 	uint32_t n_frag_hold;
 } __rte_cache_aligned;
@@ -256,6 +258,16 @@ struct gs_dp {
 	struct gs_flow_dir *tunnels;     /* indexed by tunnels_hash position */
 	uint32_t tunnel_capacity;
 	uint32_t tunnel_cursor;
+
+	/* per-source flow counters (src_limit.h): 2 rows of 2^src_bits;
+	 * NULL when no listener has a limit */
+	uint32_t *src_counts;
+	uint32_t src_bits;
+	uint32_t src_seed;
+	/* the source key each flow charged, by flow position, beside the
+	 * flows rather than in them: only tables with a limit pay its 4 bytes
+	 * a flow, and a flow entry stays 32 bytes */
+	uint32_t *flow_src_key;
 
 	struct rte_hash *appliance_by_addr; /* gs_ipaddr -> appliance index */
 	uint64_t app_addr_filter[64]; /* maybe an appliance: bit per address hash */
@@ -344,5 +356,9 @@ void gs_dp_appliance_stats(const struct gs_dp *dp, uint32_t app,
 /* flows currently pinned to @app */
 uint64_t gs_dp_appliance_flows(const struct gs_dp *dp, uint32_t app);
 uint32_t gs_flow_count(const struct gs_dp *dp);
+/* mbufs the data plane keeps on purpose: held early fragments, packets
+ * waiting for a neighbour, messages on its rings.  With the workers
+ * stopped, any other mbuf in use (beyond a NIC's RX rings) is a leak. */
+unsigned gs_dp_mbufs_held(const struct gs_dp *dp);
 
 #endif /* GS_DP_H */

@@ -11,11 +11,13 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 
 #include "dp_init.h"
 #include "flow_table.h"
 #include "neigh.h"
 #include "port.h"
+#include "src_limit.h"
 
 #define GS_MBUF_CACHE 256
 #define GS_AGE_BUDGET 512 /* flow slots examined per main-loop pass */
@@ -64,6 +66,7 @@ static int create_workers(struct gs_dp *dp, const unsigned *lcores, char *err,
 			return -1;
 		}
 		w->frag_mask = frag_size - 1;
+		w->frag_seed = (uint32_t)rte_rand();
 	}
 	return 0;
 }
@@ -166,6 +169,10 @@ struct gs_dp *gs_dp_create(struct gs_config *cfg, uint32_t n_workers,
 	    create_pool(dp, err, errlen) || gs_flow_table_init(dp, err, errlen) ||
 	    gs_ports_init(dp, err, errlen))
 		goto fail;
+	if (gs_src_limit_init(dp) != 0) {
+		snprintf(err, errlen, "per-source flow counters: out of memory");
+		goto fail;
+	}
 	if (gs_appliance_by_addr_init(dp) != 0) {
 		snprintf(err, errlen, "appliance address table: %s", rte_strerror(rte_errno));
 		goto fail;
@@ -213,6 +220,7 @@ void gs_dp_destroy(struct gs_dp *dp)
 		rte_free(dp->groups[g].rt);
 	rte_hash_free(dp->appliance_by_addr);
 	gs_flow_table_free(dp);
+	gs_src_limit_free(dp);
 	rte_mempool_free(dp->pool);
 	rte_free(dp->qsbr);
 	rte_free(dp);

@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 
 #include "flow_table.h"
+#include "src_limit.h"
 
 static uint32_t flow_hash_fn(const void *key, uint32_t key_len, uint32_t seed)
 {
@@ -223,9 +224,10 @@ void gs_flow_table_free(struct gs_dp *dp)
 	dp->tunnels = NULL;
 }
 
-static void flow_expire(struct gs_dp *dp, const struct gs_flow_key *key,
-			struct gs_flow *f)
+static void flow_expire(struct gs_dp *dp, const struct gs_flow_key *key, uint32_t pos)
 {
+	struct gs_flow *f = &dp->flows[pos];
+
 	f->live = 0;
 	if (rte_hash_del_key_with_hash(dp->flows_hash, key, f->hash) < 0)
 		return;
@@ -236,6 +238,10 @@ static void flow_expire(struct gs_dp *dp, const struct gs_flow_key *key,
 	 * (a worker reading 0 meanwhile treats the direction as unseen) */
 	for (int d = 0; d < 2; d++)
 		gs_tunnel_put(dp, __atomic_exchange_n(&f->tun[d], 0, __ATOMIC_ACQ_REL));
+	if (dp->flow_src_key) {
+		gs_src_release(dp, dp->flow_src_key[pos]);
+		dp->flow_src_key[pos] = 0;
+	}
 	if (f->appliance < GS_MAX_APPLIANCES)
 		dp->app_flows_aged[f->appliance]++;
 	dp->flows_aged++;
@@ -259,7 +265,7 @@ uint32_t gs_flow_table_age(struct gs_dp *dp, uint32_t now_ms, uint32_t budget)
 		if (rte_hash_get_key_with_position(dp->flows_hash, (int32_t)pos,
 						   (void **)&key) != 0)
 			continue;
-		flow_expire(dp, key, f);
+		flow_expire(dp, key, pos);
 		removed++;
 	}
 	tunnel_sweep(dp, TUNNEL_SWEEP_BUDGET);
@@ -273,6 +279,6 @@ void gs_flow_table_flush(struct gs_dp *dp)
 
 		if (rte_hash_get_key_with_position(dp->flows_hash, (int32_t)pos,
 						   (void **)&key) == 0)
-			flow_expire(dp, key, &dp->flows[pos]);
+			flow_expire(dp, key, pos);
 	}
 }

@@ -14,6 +14,7 @@
 #include "gs_maglev.h"
 #include "neigh.h"
 #include "pipeline.h"
+#include "src_limit.h"
 
 /* what the classifier learnt about one received GENEVE packet */
 struct pkt_ctx {
@@ -73,15 +74,43 @@ static int find_listener(const struct gs_dp *dp, const struct gs_ip *ip)
 	return -1;
 }
 
-static bool upstream_allowed(const struct gs_listener_cfg *l, const struct gs_ip *ip)
+/* a source no real upstream has: ours (replies would come back to us),
+ * multicast, broadcast or class E, unspecified */
+static bool martian_source(const struct gs_dp *dp, const struct gs_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	for (uint32_t i = 0; i < dp->n_local; i++)
+		if (dp->local[i].family == ip->family &&
+		    addr_eq(dp->local[i].a, ip->src, ip->family))
+			return true;
+	if (ip->family == GS_AF_INET)
+		return ip->src[0] >= 224 || memcmp(ip->src, zero, 4) == 0;
+	return ip->src[0] == 0xff || memcmp(ip->src, zero, 16) == 0;
+}
+
+static bool upstream_allowed(const struct gs_dp *dp, const struct gs_listener_cfg *l,
+			     const struct gs_ip *ip)
 {
 	struct gs_ipaddr src = { .family = ip->family };
 
+	/* whatever the prefixes say (0.0.0.0/0 covers them all) */
+	if (unlikely(martian_source(dp, ip)))
+		return false;
 	memcpy(src.a, ip->src, sizeof(src.a));
 	for (uint32_t i = 0; i < l->n_upstreams; i++)
 		if (gs_prefix_contains(&l->upstreams[i], &src))
 			return true;
 	return false;
+}
+
+static inline bool on_port_vlan(const struct gs_dp *dp, uint16_t port,
+				const struct gs_eth *eth)
+{
+	uint16_t vlan = port < dp->n_ports ? dp->ports[port].cfg->vlan : 0;
+
+	return vlan ? eth->n_vlans == 1 && (eth->vlan_tci & 0x0FFF) == vlan :
+		      eth->n_vlans == 0;
 }
 
 /* NDP goes to solicited-node multicast, not to our unicast address */
@@ -117,35 +146,54 @@ static uint32_t frag_slot(const struct gs_worker *w, const struct gs_frag_id *f)
 	k[8] = f->id;
 	k[9] = f->proto;
 	k[10] = f->family;
-	return gs_jhash_13words(k, 0) & w->frag_mask;
+	return gs_jhash_13words(k, w->frag_seed) & w->frag_mask;
 }
 
-/* the first fragment carries the ports: remember them for the others */
-static void frag_note_first(struct gs_worker *w, const struct gs_frag_id *fid,
+static bool frag_live(const struct gs_frag_entry *e, const struct gs_frag_id *fid,
+		      uint32_t now_ms)
+{
+	return e->in_use && frag_id_eq(&e->fid, fid) &&
+	       (int32_t)(now_ms - (uint32_t)e->expires_ms) <= 0;
+}
+
+/*
+ * The first fragment carries the ports: remember them for the others.
+ * Returns false for a second first fragment of a live datagram with other
+ * ports: it would re-steer the fragments still to come (an overlap attack
+ * on the L4 header); an exact repeat is harmless and passes.
+ */
+static bool frag_note_first(struct gs_worker *w, const struct gs_frag_id *fid,
 			    const struct gs_inner *in, uint32_t now_ms)
 {
 	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
+	if (unlikely(frag_live(e, fid, now_ms)) &&
+	    (e->sport != in->tuple.sport || e->dport != in->tuple.dport))
+		return false;
 	/* direct-mapped: a collision replaces the older datagram */
 	e->in_use = true;
 	e->expires_ms = now_ms + GS_FRAG_TTL_MS;
 	e->fid = *fid;
 	e->sport = in->tuple.sport;
 	e->dport = in->tuple.dport;
+	/* fragment data the first one covers (after every header parsed) */
+	e->first_end = (uint16_t)(in->ip.tot_len - in->ip.hdr_len);
+	return true;
 }
 
-static bool frag_find_ports(struct gs_worker *w, const struct gs_frag_id *fid,
-			    struct gs_inner *in, uint32_t now_ms)
+/* the first fragment's entry for a later fragment, or NULL */
+static const struct gs_frag_entry *frag_find_ports(struct gs_worker *w,
+						   const struct gs_frag_id *fid,
+						   struct gs_inner *in, uint32_t now_ms)
 {
 	struct gs_frag_entry *e = &w->frags[frag_slot(w, fid)];
 
-	if (!e->in_use || !frag_id_eq(&e->fid, fid) ||
-	    (int32_t)(now_ms - (uint32_t)e->expires_ms) > 0)
-		return false;
+	if (!frag_live(e, fid, now_ms))
+		return NULL;
 	in->tuple.sport = e->sport;
 	in->tuple.dport = e->dport;
 	in->has_ports = true;
-	return true;
+	return e;
 }
 
 static void frag_hold(struct gs_worker *w, struct rte_mbuf *m,
@@ -200,7 +248,7 @@ static enum gs_reason reencap(struct rte_mbuf *m, uint16_t inner_off,
 	/* the carried options live in the old header: copy them out first */
 	olen = gs_geneve_opts_write(opts, sizeof(opts), os);
 	if (unlikely(olen < 0))
-		return GS_R_TOO_BIG;
+		return GS_R_GENEVE_OPTS_TOO_LONG; /* ours + carried > 252 bytes */
 	e->opts = opts;
 	e->opts_len = (uint16_t)olen;
 	rte_pktmbuf_adj(m, inner_off);
@@ -459,23 +507,36 @@ static inline int packet_dir(const struct pkt_ctx *c, int key_dir)
 
 /*
  * Fragments after the first borrow its ports.  Returns false when @m was
- * held; @first is set for a first fragment, whose datagram is then in @fid.
+ * held or dropped (an overlap); @first is set for a first fragment, whose
+ * datagram is then in @fid.
  */
 static bool resolve_fragment(struct gs_worker *w, struct rte_mbuf *m,
 			     struct pkt_ctx *c, uint32_t now_ms, bool *first,
 			     struct gs_frag_id *fid)
 {
+	const struct gs_frag_entry *e;
+
 	*first = false;
 	if (!c->inner.ip.is_fragment || c->inner.is_icmp_error)
 		return true;
 	frag_id_of(fid, &c->inner.ip);
 	if (c->inner.ip.frag_offset == 0) {
+		if (unlikely(!frag_note_first(w, fid, &c->inner, now_ms))) {
+			drop(w, m, GS_R_FRAG_OVERLAP);
+			return false;
+		}
 		*first = true;
 		w->stats.frag_first++;
-		frag_note_first(w, fid, &c->inner, now_ms);
 		return true;
 	}
-	if (frag_find_ports(w, fid, &c->inner, now_ms)) {
+	e = frag_find_ports(w, fid, &c->inner, now_ms);
+	if (e) {
+		/* a later fragment reaching back into the first one would
+		 * rewrite the L4 header steering (and the appliance) saw */
+		if (unlikely(c->inner.ip.frag_offset < e->first_end)) {
+			drop(w, m, GS_R_FRAG_OVERLAP);
+			return false;
+		}
 		w->stats.frag_followed++;
 		return true;
 	}
@@ -531,17 +592,29 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 			f->appliance = a;
 		}
 	} else {
+		uint32_t src_key = 0;
+
 		a = maglev_pick(g, hash);
 		if (a == GS_APPLIANCE_NONE)
 			goto no_healthy;
+		/* one upstream may not hold more than its share of the table */
+		if (unlikely(l->max_flows_per_source) &&
+		    !(src_key = gs_src_charge(dp, (uint32_t)li, c->outer.src,
+						c->outer.family, l->max_flows_per_source))) {
+			drop(w, m, GS_R_SOURCE_FLOW_LIMIT);
+			return;
+		}
 		pos = rte_hash_add_key_with_hash(dp->flows_hash, &s->key, hash);
 		if (unlikely(pos < 0)) {
+			gs_src_release(dp, src_key);
 			w->stats.flow_table_full++;
 			drop(w, m, GS_R_FLOW_TABLE_FULL);
 			return;
 		}
 		f = &dp->flows[pos];
 		memset(f, 0, sizeof(*f));
+		if (dp->flow_src_key)
+			dp->flow_src_key[pos] = src_key;
 		f->hash = hash;
 		f->appliance = a;
 		f->proto = c->inner.tuple.proto;
@@ -745,6 +818,13 @@ static int classify(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
 		return PK_DONE;
 	}
+	/* we live on the port's VLAN only, as the main lcore's ARP/NDP do:
+	 * another VLAN's frames are another segment's, even if a switch or
+	 * the NIC lets them through */
+	if (unlikely(!on_port_vlan(dp, m->port, &c.eth))) {
+		drop(w, m, GS_R_NOT_FOR_US);
+		return PK_DONE;
+	}
 	/* the ethertype decides the family: an IPv6 header under 0x0800 (or
 	 * the reverse) is malformed, not a packet of the other family */
 	r = c.eth.ethertype == GS_ETHERTYPE_IPV4 || c.eth.ethertype == GS_ETHERTYPE_IPV6 ?
@@ -801,7 +881,7 @@ static int classify(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 		drop(w, m, GS_R_RETURN_NOT_APPLIANCE);
 		return PK_DONE;
 	}
-	if (unlikely(!upstream_allowed(&dp->cfg->listeners[li], &c.outer))) {
+	if (unlikely(!upstream_allowed(dp, &dp->cfg->listeners[li], &c.outer))) {
 		drop(w, m, GS_R_UPSTREAM_NOT_ALLOWED);
 		return PK_DONE;
 	}

@@ -66,3 +66,17 @@ uint32_t gs_flow_count(const struct gs_dp *dp)
 		created += dp->workers[i].stats.flows_created;
 	return created > dp->flows_aged ? (uint32_t)(created - dp->flows_aged) : 0;
 }
+
+unsigned gs_dp_mbufs_held(const struct gs_dp *dp)
+{
+	unsigned n = dp->to_main ? rte_ring_count(dp->to_main) : 0;
+
+	for (uint32_t w = 0; w < dp->n_workers; w++) {
+		n += dp->workers[w].n_frag_hold;
+		if (dp->workers[w].inject)
+			n += rte_ring_count(dp->workers[w].inject);
+	}
+	for (uint32_t i = 0; dp->neighs && i < dp->n_neighs; i++)
+		n += dp->neighs[i].n_held;
+	return n;
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every gsteer test suite on a fresh Debian 12 machine: installs what is
 # missing, builds the normal and the ASan/UBSan builds, runs all suites in the
-# first and the unit, fixture, control-daemon and soak suites in the second, and ends with
-# one line "N passed, N failed" summed from meson's own counts.
+# first and the unit, fixture, control-daemon and soak suites in the second,
+# runs every libFuzzer target for a short while in a third (clang) build,
+# and ends with one line "N passed, N failed" summed from meson's own counts.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,16 @@ run_suites() { # builddir, meson test args...
 run_suites build
 # the sanitizer build repeats what exercises our own code hardest
 run_suites build-asan --suite unit --suite fixtures --suite ctrl --suite soak --no-suite slow
+
+# libFuzzer targets (clang, ASan+UBSan), each run for GS_FUZZ_SECONDS
+# (default 15) from its checked-in corpus; only the fuzz targets are built
+if bash scripts/build.sh --fuzz; then
+	run_suites build-fuzz --suite fuzz --no-rebuild
+else
+	echo "test.sh: the fuzz build failed" >&2
+	failed=$((failed + 1))
+	status=1
+fi
 
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -15,6 +15,8 @@
  *  - the drop counters (worker 0 + main lcore) must have grown by exactly
  *    one under the expected reason and nowhere else (by nothing at all
  *    when the step expects no drop).
+ *  - no mbuf may stay in use beyond those the data plane holds on purpose
+ *    (early fragments, packets waiting for a neighbour, ring messages).
  * At the end no mbuf may be left in use, held or queued.
  *
  * The fixtures assume the port MAC 02:70:63:61:70:00 (net_pcap's first
@@ -22,6 +24,8 @@
  * plane reads it.  -k runs only steps whose name contains SUBSTRING
  * (state carried between steps makes that a debugging aid only).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,9 @@
 
 #include "ctl.h"
 #include "dp_init.h"
+#include "flow_table.h"
 #include "pipeline.h"
+#include "src_limit.h"
 
 #define FIX_MAX_FRAME 16384
 #define FIX_MAX_OUT 16
@@ -150,6 +156,7 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	struct rte_mbuf *m;
 	char *dst;
 	bool fail = false;
+	unsigned free_before;
 	static uint8_t buf[FIX_MAX_FRAME];
 
 	if (n_exp > FIX_MAX_OUT ||
@@ -172,6 +179,7 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	}
 
 	drops_snapshot(dp, before);
+	free_before = rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp);
 	m = rte_pktmbuf_alloc(dp->pool);
 	dst = m ? rte_pktmbuf_append(m, (uint16_t)in.len) : NULL;
 	if (!dst) {
@@ -229,6 +237,13 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 			fail = true;
 		}
 	}
+	/* per step, so a leak is pinned on the packet that caused it */
+	if (rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp) != free_before) {
+		printf("FAIL %s: %u mbuf(s) in use and not held by the data plane, %u before the step\n",
+		       name, rte_mempool_in_use_count(dp->pool) - gs_dp_mbufs_held(dp),
+		       free_before);
+		fail = true;
+	}
 	printf("%s %s\n", fail ? "FAIL" : "PASS", name);
 	if (verbose && !fail)
 		printf("    %zu frame(s)%s%s\n", n_out, drop_name ? ", dropped as " : "",
@@ -237,6 +252,21 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 		free(exp[i].b);
 	free(in.b);
 	return fail ? -1 : 0;
+}
+
+/* EAL leaves /var/run/dpdk/PREFIX behind: remove it (files, then the dir) */
+static void remove_runtime_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
 }
 
 static int eal_up(const char *prog)
@@ -287,7 +317,7 @@ int main(int argc, char **argv)
 	struct gs_dp *dp;
 	json_error_t jerr;
 	json_t *steps;
-	char err[512];
+	char err[512], runtime_dir[4096];
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -373,6 +403,15 @@ int main(int argc, char **argv)
 		       rte_ring_count(dp->to_main), rte_ring_count(dp->workers[0].inject));
 		n_fail++;
 	}
+	/* every flow gives its per-source charge back when it goes */
+	gs_flow_table_flush(dp);
+	if (gs_src_limit_outstanding(dp)) {
+		printf("FAIL end: %" PRIu64 " per-source counter(s) not back at 0 after a flush\n",
+		       gs_src_limit_outstanding(dp));
+		n_fail++;
+	} else {
+		printf("PASS end: per-source counters back at 0 after a flush\n");
+	}
 	if (rte_mempool_in_use_count(dp->pool) != start_in_use) {
 		printf("FAIL end: %u mbuf(s) in use, %u at the start: leaked or held\n",
 		       rte_mempool_in_use_count(dp->pool), start_in_use);
@@ -387,6 +426,8 @@ int main(int argc, char **argv)
 	gs_dp_destroy(dp);
 	gs_config_free(cfg);
 	json_decref(steps);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_runtime_dir(runtime_dir);
 	return rc;
 }

@@ -31,7 +31,7 @@ REPLAY=$(dirname "$0")/../fixtures/replay.py
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gsfx-pcap.XXXXXX")
 cleanup() {
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/gsfx$$"
 }
 trap cleanup EXIT
 

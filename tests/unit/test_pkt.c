@@ -601,6 +601,42 @@ static void test_inner_icmp_quote_fragment(void)
 	CU_ASSERT_EQUAL(in.tuple.proto, GS_IPPROTO_TCP);
 }
 
+/*
+ * Found by fuzz_icmp: a quoted IPv6 header whose payload length is near
+ * 65535 gave 40 + length, which wrapped in a 16-bit total length, so the
+ * bytes left after the quoted extension headers were computed from a tiny
+ * wrapped value and the port read ran past the buffer.
+ */
+static void test_inner_icmp6_quote_huge_length(void)
+{
+	/* ICMPv6 packet too big quoting IPv6(plen=0xffff, nh=AH) / AH(nh=UDP,
+	 * 12 bytes), cut right after the AH header: no UDP ports quoted */
+	uint8_t pkt[40 + 8 + 40 + 12] = { 0 };
+	uint8_t *copy;
+	struct gs_inner in;
+
+	pkt[0] = 0x60;
+	pkt[5] = sizeof(pkt) - 40;
+	pkt[6] = GS_IPPROTO_ICMPV6;
+	pkt[7] = 64;
+	memcpy(pkt + 8, v6_b, 16);
+	memcpy(pkt + 24, v6_a, 16);
+	pkt[40] = 2; /* packet too big */
+	pkt[48] = 0x60;
+	pkt[48 + 4] = 0xff, pkt[48 + 5] = 0xff;
+	pkt[48 + 6] = GS_IPPROTO_AH;
+	memcpy(pkt + 48 + 8, v6_a, 16);
+	memcpy(pkt + 48 + 24, v6_b, 16);
+	pkt[88] = GS_IPPROTO_UDP;
+	pkt[89] = 1; /* (1 + 2) * 4 = 12 bytes */
+	copy = malloc(sizeof(pkt));
+	memcpy(copy, pkt, sizeof(pkt));
+	gs_check_reason("quote with a wrapping length",
+			gs_parse_inner(copy, sizeof(pkt), GS_ETHERTYPE_IPV6, &in),
+			GS_R_ICMP_QUOTE_TRUNCATED);
+	free(copy);
+}
+
 static void test_inner_teb(void)
 {
 	static const uint8_t s[4] = { 172, 16, 0, 1 }, d[4] = { 172, 16, 0, 2 };
@@ -762,6 +798,11 @@ static const struct bad_pkt bad_pkts[] = {
 	{ "ipv4_frag_mf_empty", P_IP4,
 	  B(0x45, 0x00, 0x00, 0x14, 0x00, 0x01, 0x20, 0x00, 0x40, 0x11,
 	    0x46, 0xd6, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02),
+	  GS_R_IPV4_BAD_FRAGMENT },
+	/* IP(frag=8, proto=17): a last fragment that carries nothing */
+	{ "ipv4_frag_last_empty", P_IP4,
+	  B(0x45, 0x00, 0x00, 0x14, 0x00, 0x01, 0x00, 0x08, 0x40, 0x11,
+	    0x66, 0xce, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02),
 	  GS_R_IPV4_BAD_FRAGMENT },
 	/* IP(frag=8190, proto=17)/'x'*16: 65520 + 16 > 65535 */
 	{ "ipv4_frag_past_64k", P_IP4,
@@ -1073,6 +1114,7 @@ static const struct gs_test_case inner_cases[] = {
 	{ "icmp4_error_quote", test_inner_icmp4_error },
 	{ "icmp6_error_quote", test_inner_icmp6_error },
 	{ "icmp_quote_fragment", test_inner_icmp_quote_fragment },
+	{ "icmp6_quote_huge_length", test_inner_icmp6_quote_huge_length },
 	{ "inner_ethernet", test_inner_teb },
 	{ "udp_6081_not_geneve", test_inner_udp_6081_not_geneve },
 	{ "truncations", test_truncations },
