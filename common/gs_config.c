@@ -587,6 +587,7 @@ static const struct gs_field dataplane_fields[] = {
 	    1024, 1u << 28),
 	INT(struct gs_dataplane_cfg, "frag_table_size", frag_table_size,
 	    64, 1u << 20),
+	INT(struct gs_dataplane_cfg, "mbuf_pool_size", mbuf_pool_size, 0, 1u << 26),
 	INT(struct gs_dataplane_cfg, "hash_seed", hash_seed, 0, UINT32_MAX),
 	STR(struct gs_dataplane_cfg, "control_socket", control_socket, false, 1,
 	    check_abs_path),

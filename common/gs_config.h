@@ -123,6 +123,7 @@ struct gs_dataplane_cfg {
 	char lcores[64];          /* EAL -l when the command line gives none */
 	uint32_t flow_table_size; /* flows */
 	uint32_t frag_table_size;
+	uint32_t mbuf_pool_size;  /* mbufs; 0: sized from ports and workers */
 	uint32_t hash_seed;
 	char control_socket[108];
 	struct gs_neighbor_cfg neighbors[GS_MAX_STATIC_NEIGHBORS];

@@ -157,7 +157,7 @@ static uint8_t *write_ipv4(uint8_t *p, const struct gs_encap *e)
 	p[9] = GS_IPPROTO_UDP;
 	memcpy(p + 12, e->src, 4);
 	memcpy(p + 16, e->dst, 4);
-	wr16(p + 10, gs_csum_fold(gs_csum_partial(p, GS_IPV4_HDR_LEN, 0)));
+	wr16(p + 10, gs_ipv4_hdr_csum(p, GS_IPV4_HDR_LEN));
 	return p + GS_IPV4_HDR_LEN;
 }
 

@@ -6,6 +6,7 @@
  * vouched for; nothing here trusts a length field before comparing it with
  * what is really there.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "gs_pkt.h"
@@ -39,15 +40,56 @@ uint32_t gs_csum_partial(const void *buf, uint32_t len, uint32_t sum)
 {
 	const uint8_t *p = buf;
 	uint64_t acc = sum;
-	uint32_t i;
+	uint32_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2)
+	/* two big-endian words per 32-bit load: the same sum as adding them
+	 * one at a time, in half the loads (the parse of every outer IPv4
+	 * header and the IPv4 encapsulation run this) */
+	for (; i + 4 <= len; i += 4) {
+		uint32_t x = rd32(p + i);
+
+		acc += (x >> 16) + (x & 0xFFFF);
+	}
+	for (; i + 1 < len; i += 2)
 		acc += rd16(p + i);
 	if (len & 1)
 		acc += (uint32_t)p[len - 1] << 8;
 	while (acc >> 32)
 		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
 	return (uint32_t)acc;
+}
+
+uint16_t gs_ipv4_hdr_csum(const void *hdr, uint32_t hlen)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * A host-order (little-endian) 16-bit word is the big-endian one times
+	 * 256 modulo 0xFFFF, and so is the folded sum: fold the host-order
+	 * sum, swap its bytes, and it is the big-endian fold.  Both folds lie
+	 * in 1..0xFFFF unless every byte is zero, where both are 0, so the
+	 * result is the same value gs_csum_fold() gives, not just the same
+	 * class (RFC 1071 2.B).  A 32-bit word is its two 16-bit halves
+	 * modulo 0xFFFF, so whole 32-bit words are added.
+	 */
+	if (hlen % 4 == 0) {
+		const uint8_t *p = hdr;
+		uint64_t acc = 0;
+		uint32_t w;
+		uint16_t f;
+
+		for (uint32_t i = 0; i < hlen; i += 4) {
+			memcpy(&w, p + i, 4);
+			acc += w;
+		}
+		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+		acc = (acc & 0xFFFF) + (acc >> 16);
+		acc = (acc & 0xFFFF) + (acc >> 16);
+		acc = (acc & 0xFFFF) + (acc >> 16);
+		f = (uint16_t)acc;
+		return (uint16_t)~(uint16_t)((f >> 8) | (f << 8));
+	}
+#endif
+	return gs_csum_fold(gs_csum_partial(hdr, hlen, 0));
 }
 
 uint16_t gs_csum_fold(uint32_t sum)
@@ -188,7 +230,7 @@ static enum gs_reason parse_ipv4(const uint8_t *p, uint32_t len,
 	tot = rd16(p + 2);
 	if (tot < hlen || (!m->quoted && tot > len))
 		return r->bad_len;
-	if (m->verify_csum && gs_csum_fold(gs_csum_partial(p, hlen, 0)) != 0)
+	if (m->verify_csum && gs_ipv4_hdr_csum(p, hlen) != 0)
 		return GS_R_IPV4_BAD_CHECKSUM;
 
 	out->family = GS_AF_INET;
@@ -416,7 +458,9 @@ enum gs_reason gs_parse_geneve(const uint8_t *p, uint32_t len,
 	uint32_t off, olen;
 	enum gs_reason r;
 
-	memset(out, 0, sizeof(*out));
+	/* other[] is valid up to n_other: clearing its 252 bytes per packet
+	 * showed up as the largest single cost of parsing */
+	memset(out, 0, offsetof(struct gs_geneve, other));
 	if (len < GS_GENEVE_HDR_LEN)
 		return GS_R_GENEVE_TRUNCATED;
 	out->version = p[0] >> 6;

@@ -119,4 +119,12 @@ enum gs_reason gs_parse_inner(const uint8_t *p, uint32_t len, uint16_t protocol,
 uint32_t gs_csum_partial(const void *buf, uint32_t len, uint32_t sum);
 uint16_t gs_csum_fold(uint32_t sum);
 
+/*
+ * gs_csum_fold(gs_csum_partial(hdr, hlen, 0)), exactly, for an IPv4 header
+ * (@hlen a multiple of 4): 0 when the header's checksum is right; with the
+ * checksum field zero, the value to write there.  Faster on every outer
+ * header: host-order 32-bit words, one byte swap at the end.
+ */
+uint16_t gs_ipv4_hdr_csum(const void *hdr, uint32_t hlen);
+
 #endif /* GS_PKT_H */

@@ -130,16 +130,21 @@ static int start_active(struct gsd *d, struct gsd_app *a)
 	return 0;
 }
 
-void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t now)
+void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t due, uint64_t now)
 {
 	const struct gs_health_check_cfg *hc = hc_of(d, a);
+	uint64_t iv = (uint64_t)hc->interval_ms * 1000000u;
 	uint32_t idx = app_index(d, a);
 
 	if (a->removed)
 		return;
-	gsd_timer_add(now + (uint64_t)hc->interval_ms * 1000000u, idx, GSD_T_ROUND, 0);
-	if (a->round_active) /* cannot happen while timeout < interval */
+	/* a loop held up past a whole interval skips rounds rather than
+	 * running them back to back */
+	gsd_timer_add(due + iv > now ? due + iv : now + iv, idx, GSD_T_ROUND, 0);
+	if (a->round_active) { /* only when the loop is that late */
+		a->rounds_skipped++;
 		return;
+	}
 	a->round_active = true;
 	a->round_ok = true;
 	a->round_fail[0] = '\0';

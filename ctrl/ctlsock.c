@@ -61,6 +61,9 @@ static json_t *app_json(struct gsd *d, struct gsd_app *a)
 		"returned", (json_int_t)a->probes_returned, "late", (json_int_t)a->probes_late));
 	json_object_set_new(checks, "passive", json_pack("{s:s,s:b}",
 		"mode", passive[hc->passive], "suspect", a->suspect));
+	json_object_set_new(checks, "rounds", json_pack("{s:I,s:I,s:I}",
+		"ok", (json_int_t)a->checks_ok, "failed", (json_int_t)a->checks_failed,
+		"skipped", (json_int_t)a->rounds_skipped));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:s}",
 		"group", d->cfg->groups[a->group].name, "id", a->id, "address", addr,
 		"health_address", haddr, "state", gs_app_state_name(shown),
@@ -85,6 +88,8 @@ static json_t *cmd_show(struct gsd *d)
 	json_object_set_new(dp, "connected", json_boolean(d->dp_connected));
 	json_object_set_new(dp, "reconnects", json_integer((json_int_t)d->dp_reconnects));
 	json_object_set_new(dp, "resyncs", json_integer((json_int_t)d->dp_resyncs));
+	json_object_set_new(dp, "poll_ms", json_real((double)d->poll_gap_ns / 1e6));
+	json_object_set_new(dp, "poll_took_ms", json_real((double)d->last_poll_ns / 1e6));
 	if (d->dp_connected && d->have_dp_stats) {
 		json_t *drops = json_object();
 

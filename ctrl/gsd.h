@@ -80,6 +80,7 @@ struct gsd_app {
 	bool suspect;
 
 	uint64_t checks_ok, checks_failed; /* rounds */
+	uint64_t rounds_skipped; /* due while the previous one still ran */
 };
 
 #define GSD_PENDING_ACTIVE 0x1u
@@ -115,6 +116,8 @@ struct gsd {
 	uint64_t dp_resyncs; /* states re-sent after the data plane lost them */
 	uint64_t next_poll_ns;
 	uint64_t next_metrics_ns;
+	uint64_t last_poll_ns; /* how long the last data plane poll took */
+	uint64_t poll_gap_ns;  /* between polls now (adapted to the above) */
 	uint64_t probe_grace_until_ns; /* no probes right after a (re)connect */
 	uint32_t poll_ms;
 	/* from the data plane's last show_stats */
@@ -153,7 +156,9 @@ struct gsd_app *gsd_find_app(struct gsd *d, const char *group, const char *id,
 			     char *err, size_t errlen);
 
 /* ---- checks.c: active TCP/HTTP checks and the check rounds ---------------- */
-void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t now);
+/* @due: when the round was due; the next one is due an interval later,
+ * so a busy loop does not stretch the interval */
+void gsd_round_start(struct gsd *d, struct gsd_app *a, uint64_t due, uint64_t now);
 void gsd_round_deadline(struct gsd *d, struct gsd_app *a, uint32_t gen, uint64_t now);
 void gsd_check_event(struct gsd *d, struct gsd_app *a, uint32_t events, uint64_t now);
 void gsd_probe_result(struct gsd *d, struct gsd_app *a, uint32_t seq,
@@ -165,8 +170,10 @@ enum gsd_timer_kind { GSD_T_ROUND = 1, GSD_T_DEADLINE = 2 };
 int gsd_timer_init(uint32_t capacity);
 void gsd_timer_free(void);
 int gsd_timer_add(uint64_t at_ns, uint32_t app, enum gsd_timer_kind kind, uint32_t gen);
-/* the earliest timer due at @now, popped; false when none is due */
-bool gsd_timer_pop(uint64_t now, uint32_t *app, enum gsd_timer_kind *kind, uint32_t *gen);
+/* the earliest timer due at @now, popped (@at: when it was due); false
+ * when none is due */
+bool gsd_timer_pop(uint64_t now, uint64_t *at, uint32_t *app, enum gsd_timer_kind *kind,
+		   uint32_t *gen);
 /* ns until the earliest timer (0 when due), UINT64_MAX when there is none */
 uint64_t gsd_timer_next(uint64_t now);
 

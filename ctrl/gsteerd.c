@@ -126,13 +126,26 @@ static void dataplane_turn(struct gsd *d, uint64_t now)
 		d->probe_grace_until_ns = now + PROBE_GRACE_MS * 1000000ull;
 		syslog(LOG_NOTICE, "data plane reached (%s backend)", ops->name);
 	}
-	d->next_poll_ns = now + (uint64_t)d->poll_ms * 1000000u;
 	if (ops->poll(d, now) != 0) {
 		syslog(LOG_WARNING, "data plane lost; it keeps forwarding with the last states it has, gsteerd keeps checking");
 		d->dp_connected = false;
 		d->have_dp_stats = false;
 		ops->disconnect(d);
 		return;
+	}
+	{
+		/* the poll blocks this loop: a data plane that takes long to
+		 * answer (thousands of appliances) is asked less often, so the
+		 * checks keep their time; the passive signal then sees coarser
+		 * samples, and says so in show (dataplane.poll_ms) */
+		uint64_t took = gsd_now_ns() - now;
+		uint64_t gap = (uint64_t)d->poll_ms * 1000000u;
+
+		d->last_poll_ns = took;
+		if (4 * took > gap)
+			gap = 4 * took;
+		d->next_poll_ns = now + took + gap;
+		d->poll_gap_ns = gap;
 	}
 	if (!d->dp_adopted) {
 		gsd_adopt(d, now);
@@ -207,16 +220,21 @@ static void loop(struct gsd *d, int sfd)
 		}
 		for (;;) {
 			uint32_t app, gen;
+			uint64_t due;
 			enum gsd_timer_kind kind;
 
-			if (!gsd_timer_pop(now, &app, &kind, &gen))
+			if (!gsd_timer_pop(now, &due, &app, &kind, &gen))
 				break;
 			if (app >= d->n_apps)
 				continue;
 			if (kind == GSD_T_ROUND)
-				gsd_round_start(d, &d->apps[app], now);
+				gsd_round_start(d, &d->apps[app], due, now);
 			else
 				gsd_round_deadline(d, &d->apps[app], gen, now);
+		}
+		if (d->reload) {
+			reload(d);
+			d->poll_ms = poll_interval_ms(d->cfg);
 		}
 		dataplane_turn(d, now);
 		if (d->flush_needed) {
@@ -224,10 +242,6 @@ static void loop(struct gsd *d, int sfd)
 			gsd_flush(d);
 		}
 		metrics_turn(d, now);
-		if (d->reload) {
-			reload(d);
-			d->poll_ms = poll_interval_ms(d->cfg);
-		}
 	}
 }
 

@@ -420,7 +420,7 @@ int gsd_reload(struct gsd *d, struct gs_config *ncfg, char *err, size_t errlen)
 
 		if (i >= n) {
 			gsd_apply(d, a, "added by a reload");
-			gsd_round_start(d, a, now);
+			gsd_round_start(d, a, now, now);
 		} else if (a->removed && a->decided != GS_APP_REMOVED) {
 			gsd_check_cancel(d, a);
 			gsd_apply(d, a, "removed by a reload");

@@ -66,12 +66,14 @@ int gsd_timer_add(uint64_t at_ns, uint32_t app, enum gsd_timer_kind kind, uint32
 	return 0;
 }
 
-bool gsd_timer_pop(uint64_t now, uint32_t *app, enum gsd_timer_kind *kind, uint32_t *gen)
+bool gsd_timer_pop(uint64_t now, uint64_t *at, uint32_t *app, enum gsd_timer_kind *kind,
+		   uint32_t *gen)
 {
 	uint32_t i = 0;
 
 	if (tq.n == 0 || tq.heap[0].at_ns > now)
 		return false;
+	*at = tq.heap[0].at_ns;
 	*app = tq.heap[0].app;
 	*kind = tq.heap[0].kind;
 	*gen = tq.heap[0].gen;

@@ -545,11 +545,11 @@ static json_t *flow_json(const struct gs_dp *dp, const struct gs_flow_key *k,
 				    json_null());
 	/* a worker may have stamped the flow after we read the clock */
 	json_object_set_new(o, "idle_ms", juint(idle > INT32_MAX ? 0 : idle));
-	for (unsigned int d = 0; d < RTE_DIM(f->dir); d++) {
-		const struct gs_flow_dir *fd = &f->dir[d];
+	for (int d = 0; d < 2; d++) {
+		const struct gs_flow_dir *fd = gs_flow_dir_of(dp, f, d);
 		json_t *jd;
 
-		if (!(fd->flags & GS_FDIR_SEEN))
+		if (!fd)
 			continue;
 		jd = json_object();
 		json_object_set_new(jd, "dir", juint(d));

@@ -19,6 +19,7 @@
 #define GS_DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -39,6 +40,7 @@
 #define GS_MAX_NEIGHBORS 4096
 #define GS_NEIGH_NONE UINT32_MAX
 #define GS_APPLIANCE_NONE UINT16_MAX
+#define GS_FILTER_SHARED UINT16_MAX
 #define GS_FRAG_HOLD_MAX 64 /* out-of-order fragments a worker holds */
 #define GS_FRAG_HOLD_MS 100
 #define GS_FRAG_TTL_MS 2000
@@ -87,18 +89,32 @@ struct gs_group {
 #define GS_FDIR_HAS_COOKIE 0x08 /* upstream sent a flow cookie */
 #define GS_FDIR_V6 0x10      /* the upstream speaks IPv6 outer */
 
-/* what one direction of a flow needs to go back to its upstream */
+/*
+ * An upstream tunnel: what one direction of a flow needs to go back to its
+ * upstream (outer source, listener, VNI, endpoint and attachment ids as
+ * sent).  Many flows come through the same tunnel, so tunnels are interned
+ * in a table of their own (flow_table.c) and reference-counted: a flow
+ * holds one index per direction, and its entry stays at 32 bytes.  The
+ * flow cookie the upstream sent is per flow and stays in the flow.
+ */
 struct gs_flow_dir {
+	/* the interning key: the first GS_TUNNEL_KEY_LEN bytes, as memory */
 	uint8_t upstream[16]; /* the upstream's outer source address */
 	uint64_t endpoint_id;
 	uint64_t attachment_id;
-	uint32_t cookie;
 	uint32_t vni;
-	uint32_t neigh; /* cached next hop toward the upstream */
-	uint16_t port;
 	uint8_t flags;
 	uint8_t listener;
+	uint16_t key_pad; /* zero */
+	/* cached next hop toward the upstream, filled on first use */
+	uint32_t neigh;
+	uint16_t port;
+	uint32_t refs; /* flow directions holding it; GS_TUNNEL_DEAD: being freed */
 };
+
+#define GS_TUNNEL_KEY_LEN offsetof(struct gs_flow_dir, neigh)
+#define GS_TUNNEL_DEAD UINT32_MAX
+#define GS_MAX_TUNNELS 32768 /* distinct upstream tunnels at once */
 
 struct gs_flow {
 	uint32_t hash;
@@ -106,11 +122,13 @@ struct gs_flow {
 	uint8_t proto;
 	uint8_t group;
 	uint32_t last_seen_ms;
-	uint32_t created_ms;
 	uint8_t live; /* set by the inserting worker, cleared when aged out */
-	uint32_t src_key; /* per-source limit key charged (src_limit.h), 0: none */
-	struct gs_flow_dir dir[2];
-} __rte_cache_aligned;
+	uint8_t pad[3];
+	uint32_t tun[2];    /* per direction: 1 + tunnel index; 0: not seen yet */
+	uint32_t cookie[2]; /* per direction: the cookie its upstream sent */
+} __rte_aligned(32); /* two a cache line, never across one */
+
+_Static_assert(sizeof(struct gs_flow) == 32, "a flow entry is 32 bytes");
 
 /* ---- per-worker state and counters ------------------------------------- */
 
@@ -236,13 +254,26 @@ struct gs_dp {
 	uint32_t age_cursor;
 	uint64_t flows_aged;
 
+	struct rte_hash *tunnels_hash;   /* upstream tunnels, interned */
+	struct gs_flow_dir *tunnels;     /* indexed by tunnels_hash position */
+	uint32_t tunnel_capacity;
+	uint32_t tunnel_cursor;
+
 	/* per-source flow counters (src_limit.h): 2 rows of 2^src_bits;
 	 * NULL when no listener has a limit */
 	uint32_t *src_counts;
 	uint32_t src_bits;
 	uint32_t src_seed;
+	/* the source key each flow charged, by flow position, beside the
+	 * flows rather than in them: only tables with a limit pay its 4 bytes
+	 * a flow, and a flow entry stays 32 bytes */
+	uint32_t *flow_src_key;
 
 	struct rte_hash *appliance_by_addr; /* gs_ipaddr -> appliance index */
+	uint64_t app_addr_filter[64]; /* maybe an appliance: bit per address hash */
+	/* per filter bit: 1 + the one appliance that ever set it, 0 none,
+	 * GS_FILTER_SHARED when several did (then rte_hash decides) */
+	uint16_t app_by_filter[4096];
 
 	struct rte_hash *neigh_hash; /* (port, addr) -> neighbour index */
 	struct gs_neigh *neighs;     /* [GS_MAX_NEIGHBORS] */
@@ -257,6 +288,16 @@ struct gs_dp {
 	/* where returning in-band probes go (gsteerd's probe channel); 0: taken */
 	int (*probe_handler)(struct gs_dp *dp, struct rte_mbuf *m);
 };
+
+/* direction @d of @f: its upstream tunnel, or NULL when not seen yet */
+static inline struct gs_flow_dir *gs_flow_dir_of(const struct gs_dp *dp,
+						 const struct gs_flow *f, int d)
+{
+	/* pairs with the exchange that published it, after its record */
+	uint32_t t = __atomic_load_n(&f->tun[d], __ATOMIC_ACQUIRE);
+
+	return t ? &dp->tunnels[t - 1] : NULL;
+}
 
 /* monotonic milliseconds since start, cheap enough per burst */
 static inline uint32_t gs_dp_now_ms(const struct gs_dp *dp)

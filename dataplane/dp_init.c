@@ -92,6 +92,8 @@ static int create_pool(struct gs_dp *dp, char *err, size_t errlen)
 		     GS_TO_MAIN_RING_SIZE + dp->n_workers * GS_INJECT_RING_SIZE +
 		     GS_MAX_NEIGHBORS * 8 + 4096;
 
+	/* more on request: net_pcap's infinite_rx holds a whole pcap in mbufs */
+	n = RTE_MAX(n, dp->cfg->dataplane.mbuf_pool_size);
 	dp->pool = rte_pktmbuf_pool_create("gs_mbufs", n, GS_MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());

@@ -17,6 +17,16 @@ void gs_flow_table_free(struct gs_dp *dp);
  * many were removed. */
 uint32_t gs_flow_table_age(struct gs_dp *dp, uint32_t now_ms, uint32_t budget);
 
+/*
+ * Upstream tunnels (struct gs_flow_dir), interned and reference-counted.
+ * Workers: gs_tunnel_get() returns 1 + the index of the tunnel whose key is
+ * the first GS_TUNNEL_KEY_LEN bytes of @key, with a reference taken (0 when
+ * the tunnel table is full); gs_tunnel_put() drops a reference.  The main
+ * lcore frees unreferenced tunnels while aging.
+ */
+uint32_t gs_tunnel_get(struct gs_dp *dp, const struct gs_flow_dir *key);
+void gs_tunnel_put(struct gs_dp *dp, uint32_t t);
+
 /* main lcore: remove every flow (tests, shutdown accounting) */
 void gs_flow_table_flush(struct gs_dp *dp);
 

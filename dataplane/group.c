@@ -124,6 +124,21 @@ static void addr_key(struct gs_addr_key *k, const struct gs_ipaddr *addr)
 	memcpy(k->a, addr->a, sizeof(k->a));
 }
 
+/*
+ * A bit per address hash, set for every address that was ever an appliance
+ * (never cleared: a stale bit costs one hash lookup, nothing else).  Most
+ * packets come from upstreams, and this answers "not an appliance" for
+ * them without hashing the address and probing rte_hash.
+ */
+static inline uint32_t addr_filter_bit(const uint8_t *a, uint8_t family)
+{
+	uint32_t w[4] = { 0 }, x;
+
+	memcpy(w, a, family == GS_AF_INET6 ? 16 : 4);
+	x = w[0] ^ w[1] ^ w[2] ^ w[3];
+	return (x * 0x9E3779B1u) >> (32 - 12); /* 4096 bits */
+}
+
 /* a removed appliance's address is free for a new one; its late returns
  * count as traffic from a stranger */
 static void appliance_forget_addr(struct gs_dp *dp, const struct gs_appliance *app)
@@ -194,8 +209,25 @@ int gs_appliance_lookup_addr(const struct gs_dp *dp, const uint8_t *addr, uint8_
 {
 	struct gs_addr_key k;
 	struct gs_ipaddr ip = { .family = family };
+	uint32_t bit = addr_filter_bit(addr, family);
 	void *data;
 
+	uint16_t one;
+
+	if (likely(!(__atomic_load_n(&dp->app_addr_filter[bit >> 6], __ATOMIC_ACQUIRE) &
+		     (1ull << (bit & 63)))))
+		return -1;
+	/* the usual case for a return: the one appliance behind this bit;
+	 * its address is in the hash exactly while it is not removed */
+	one = __atomic_load_n(&dp->app_by_filter[bit], __ATOMIC_ACQUIRE);
+	if (one != 0 && one != GS_FILTER_SHARED) {
+		const struct gs_appliance *app = &dp->appliances[one - 1];
+		uint32_t len = family == GS_AF_INET6 ? 16 : 4;
+
+		if (app->addr.family == family && memcmp(app->addr.a, addr, len) == 0 &&
+		    __atomic_load_n(&app->state, __ATOMIC_RELAXED) != GS_APP_REMOVED)
+			return one - 1;
+	}
 	memcpy(ip.a, addr, 16);
 	addr_key(&k, &ip);
 	if (rte_hash_lookup_data(dp->appliance_by_addr, &k, &data) < 0)
@@ -255,6 +287,15 @@ int gs_appliance_insert(struct gs_dp *dp, uint32_t gi, const struct gs_appliance
 	if (rte_hash_add_key_data(dp->appliance_by_addr, &k, (void *)(uintptr_t)a) < 0) {
 		snprintf(err, errlen, "appliance '%s': address table full", cfg->id);
 		return -ENOSPC;
+	}
+	{
+		uint32_t bit = addr_filter_bit(cfg->address.a, cfg->address.family);
+		uint16_t prev = dp->app_by_filter[bit];
+
+		__atomic_store_n(&dp->app_by_filter[bit],
+				 prev == 0 ? (uint16_t)(a + 1) : GS_FILTER_SHARED, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&dp->app_addr_filter[bit >> 6], 1ull << (bit & 63),
+				  __ATOMIC_RELEASE);
 	}
 	app->in_use = true;
 	dp->n_appliances++;

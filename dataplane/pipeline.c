@@ -33,9 +33,25 @@ static inline void drop(struct gs_worker *w, struct rte_mbuf *m, enum gs_reason 
 	rte_pktmbuf_free(m);
 }
 
+/* fixed-size loads instead of a memcmp call: these run on every packet */
+static inline bool addr16_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 static inline bool addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family)
 {
-	return memcmp(a, b, family == GS_AF_INET ? 4 : 16) == 0;
+	uint32_t u, v;
+
+	if (family != GS_AF_INET)
+		return addr16_eq(a, b);
+	memcpy(&u, a, 4);
+	memcpy(&v, b, 4);
+	return u == v;
 }
 
 static bool is_local(const struct gs_dp *dp, const struct gs_ip *ip)
@@ -274,6 +290,20 @@ static void send_via(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 
 /* ---- steering ---------------------------------------------------------- */
 
+/*
+ * What a packet needs from the flow table, worked out before the lookup so
+ * that a whole burst can be looked up at once (rte_hash_lookup_with_hash_bulk
+ * prefetches every bucket and key before comparing any).
+ */
+struct steer {
+	struct gs_flow_key key;
+	uint32_t hash;
+	int kdir;     /* the packet's direction relative to the key */
+	int32_t pos;  /* the lookup's answer: position, or < 0 */
+	int li;       /* upstream path: the listener */
+	uint16_t app; /* return path: the appliance that sent it */
+};
+
 /* the endpoint id a flow key is scoped by: the one the appliance sees */
 static inline uint64_t key_endpoint_id(const struct gs_group *g,
 				       const struct gs_listener_cfg *l,
@@ -311,33 +341,63 @@ static void upstream_neigh(const struct gs_dp *dp, struct gs_flow_dir *d)
 		d->neigh = gs_neigh_lookup(dp, d->port, &nh);
 }
 
-static void record_dir(const struct gs_dp *dp, struct gs_flow_dir *d,
-		       const struct pkt_ctx *c, uint8_t listener)
+/* the upstream tunnel @c came through (the interning key, zero-padded) */
+static void dir_key(struct gs_flow_dir *d, const struct pkt_ctx *c, uint8_t listener)
 {
 	memcpy(d->upstream, c->outer.src, 16);
-	d->vni = c->gnv.vni;
 	d->endpoint_id = c->gnv.endpoint_id;
 	d->attachment_id = c->gnv.attachment_id;
-	d->cookie = c->gnv.cookie;
-	d->listener = listener;
+	d->vni = c->gnv.vni;
 	d->flags = GS_FDIR_SEEN |
 		   (c->gnv.has_endpoint_id ? GS_FDIR_HAS_EID : 0) |
 		   (c->gnv.has_attachment_id ? GS_FDIR_HAS_AID : 0) |
 		   (c->gnv.has_cookie ? GS_FDIR_HAS_COOKIE : 0) |
 		   (c->outer.family == GS_AF_INET6 ? GS_FDIR_V6 : 0);
-	d->neigh = GS_NEIGH_NONE;
-	d->port = c->rx_port;
-	upstream_neigh(dp, d);
+	d->listener = listener;
+	d->key_pad = 0;
 }
 
-static bool dir_matches(const struct gs_flow_dir *d, const struct pkt_ctx *c,
-			uint8_t listener)
+/*
+ * Record direction @d of @f as coming through @c's upstream tunnel: take a
+ * reference on the interned tunnel, drop the one held before.  False when
+ * the tunnel table is full.
+ */
+static bool record_dir(struct gs_dp *dp, struct gs_flow *f, int d,
+		       const struct pkt_ctx *c, uint8_t listener)
 {
-	return (d->flags & GS_FDIR_SEEN) && d->listener == listener &&
-	       d->vni == c->gnv.vni && memcmp(d->upstream, c->outer.src, 16) == 0 &&
+	struct gs_flow_dir key, *t;
+	uint32_t ti, old;
+
+	dir_key(&key, c, listener);
+	ti = gs_tunnel_get(dp, &key);
+	if (unlikely(!ti))
+		return false;
+	t = &dp->tunnels[ti - 1];
+	/* every holder writes the same key bytes: a slot reused after a
+	 * grace period is filled before any flow points at it */
+	memcpy(t, &key, GS_TUNNEL_KEY_LEN);
+	if (t->neigh == GS_NEIGH_NONE) {
+		t->port = c->rx_port;
+		upstream_neigh(dp, t);
+	}
+	f->cookie[d] = c->gnv.cookie;
+	/* an exchange: if the main lcore expires this flow meanwhile, exactly
+	 * one of us drops the reference held before */
+	old = __atomic_exchange_n(&f->tun[d], ti, __ATOMIC_ACQ_REL);
+	gs_tunnel_put(dp, old);
+	return true;
+}
+
+static bool dir_matches(const struct gs_dp *dp, const struct gs_flow *f, int dir,
+			const struct pkt_ctx *c, uint8_t listener)
+{
+	const struct gs_flow_dir *d = gs_flow_dir_of(dp, f, dir);
+
+	return d && d->listener == listener &&
+	       d->vni == c->gnv.vni && addr16_eq(d->upstream, c->outer.src) &&
 	       d->endpoint_id == c->gnv.endpoint_id &&
 	       d->attachment_id == c->gnv.attachment_id &&
-	       d->cookie == c->gnv.cookie &&
+	       f->cookie[dir] == c->gnv.cookie &&
 	       !!(d->flags & GS_FDIR_HAS_EID) == c->gnv.has_endpoint_id &&
 	       !!(d->flags & GS_FDIR_HAS_AID) == c->gnv.has_attachment_id &&
 	       !!(d->flags & GS_FDIR_HAS_COOKIE) == c->gnv.has_cookie;
@@ -404,8 +464,8 @@ static void to_appliance(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf 
 
 /* back to the upstream of direction @d (after the appliance, or fail-open) */
 static void to_upstream(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
-			const struct pkt_ctx *c, struct gs_flow_dir *d, uint32_t hash,
-			struct gs_tx *tx)
+			const struct pkt_ctx *c, struct gs_flow_dir *d, uint32_t cookie,
+			uint32_t hash, struct gs_tx *tx)
 {
 	const struct gs_listener_cfg *l = &dp->cfg->listeners[d->listener];
 	struct gs_opts_spec os = { 0 };
@@ -425,7 +485,7 @@ static void to_upstream(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	os.with_attachment_id = d->flags & GS_FDIR_HAS_AID;
 	os.attachment_id = d->attachment_id;
 	os.with_cookie = d->flags & GS_FDIR_HAS_COOKIE;
-	os.cookie = d->cookie;
+	os.cookie = cookie;
 	carry_others(&os, c);
 
 	r = reencap(m, c->inner_off, &e, &os);
@@ -484,27 +544,35 @@ static bool resolve_fragment(struct gs_worker *w, struct rte_mbuf *m,
 	return false;
 }
 
-static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
-			  struct pkt_ctx *c, int li, uint32_t now_ms, struct gs_tx *tx)
+static void upstream_key(const struct gs_dp *dp, const struct pkt_ctx *c, int li,
+			 struct steer *s)
 {
+	const struct gs_listener_cfg *l = &dp->cfg->listeners[li];
+	uint32_t gi = l->target_group_index;
+	const struct gs_group *g = &dp->groups[gi];
+
+	s->li = li;
+	s->kdir = gs_flow_key_build(&s->key, &c->inner.tuple, g->cfg->stickiness,
+				    c->gnv.vni, (uint16_t)gi, key_endpoint_id(g, l, &c->gnv));
+	s->hash = gs_flow_hash(&s->key, dp->hash_seed);
+}
+
+static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			  struct pkt_ctx *c, struct steer *s, uint32_t now_ms,
+			  struct gs_tx *tx)
+{
+	int li = s->li;
 	const struct gs_listener_cfg *l = &dp->cfg->listeners[li];
 	uint32_t gi = l->target_group_index;
 	struct gs_group *g = &dp->groups[gi];
 	const struct gs_target_group_cfg *gc = g->cfg;
-	struct gs_flow_key key;
+	uint32_t hash = s->hash;
 	struct gs_flow *f;
 	enum gs_app_state st;
-	uint32_t hash;
 	uint16_t a;
-	int kdir, d, pos;
+	int d = packet_dir(c, s->kdir), pos = s->pos;
 
-	kdir = gs_flow_key_build(&key, &c->inner.tuple, gc->stickiness, c->gnv.vni,
-				 (uint16_t)gi, key_endpoint_id(g, l, &c->gnv));
-	d = packet_dir(c, kdir);
-	hash = gs_flow_hash(&key, dp->hash_seed);
-
-	pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
-	if (pos >= 0) {
+	if (likely(pos >= 0)) {
 		f = &dp->flows[pos];
 		a = f->appliance;
 		st = dp->appliances[a].state;
@@ -536,7 +604,7 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 			drop(w, m, GS_R_SOURCE_FLOW_LIMIT);
 			return;
 		}
-		pos = rte_hash_add_key_with_hash(dp->flows_hash, &key, hash);
+		pos = rte_hash_add_key_with_hash(dp->flows_hash, &s->key, hash);
 		if (unlikely(pos < 0)) {
 			gs_src_release(dp, src_key);
 			w->stats.flow_table_full++;
@@ -545,19 +613,24 @@ static void upstream_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf
 		}
 		f = &dp->flows[pos];
 		memset(f, 0, sizeof(*f));
-		f->src_key = src_key;
+		if (dp->flow_src_key)
+			dp->flow_src_key[pos] = src_key;
 		f->hash = hash;
 		f->appliance = a;
 		f->proto = c->inner.tuple.proto;
 		f->group = (uint8_t)gi;
-		f->created_ms = now_ms;
 		f->live = 1;
 		w->stats.flows_created++;
 		w->app_stats[a].new_flows++;
 	}
 	f->last_seen_ms = now_ms;
-	if (unlikely(!dir_matches(&f->dir[d], c, (uint8_t)li)))
-		record_dir(dp, &f->dir[d], c, (uint8_t)li);
+	if (unlikely(!dir_matches(dp, f, d, c, (uint8_t)li)) &&
+	    unlikely(!record_dir(dp, f, d, c, (uint8_t)li))) {
+		/* no room to intern its upstream tunnel: counted as a full table */
+		w->stats.flow_table_full++;
+		drop(w, m, GS_R_FLOW_TABLE_FULL);
+		return;
+	}
 	to_appliance(dp, w, m, c, a, hash, l, tx);
 	return;
 
@@ -570,32 +643,43 @@ no_healthy:
 		/* fail open: straight back to the upstream, uninspected */
 		struct gs_flow_dir self;
 
-		record_dir(dp, &self, c, (uint8_t)li);
+		dir_key(&self, c, (uint8_t)li);
+		self.neigh = GS_NEIGH_NONE;
+		self.port = c->rx_port;
+		upstream_neigh(dp, &self);
 		w->stats.fail_open++;
-		to_upstream(dp, w, m, c, &self, hash, tx);
+		to_upstream(dp, w, m, c, &self, c->gnv.cookie, hash, tx);
 	}
 }
 
-static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
-			struct pkt_ctx *c, uint16_t a, uint32_t now_ms, struct gs_tx *tx)
+static void return_key(const struct gs_dp *dp, const struct pkt_ctx *c, uint16_t a,
+		       struct steer *s)
 {
 	const struct gs_appliance *app = &dp->appliances[a];
 	const struct gs_group *g = &dp->groups[app->group];
-	struct gs_flow_key key;
-	struct gs_flow_dir *d;
-	struct gs_flow *f;
 	uint64_t eid = 0;
-	uint32_t hash;
-	int kdir, pos;
 
 	/* the appliance returns the options we sent: the endpoint id in them
 	 * is the one the flow key was scoped by */
 	if (g->scope_by_endpoint_id && c->gnv.has_endpoint_id)
 		eid = c->gnv.endpoint_id;
-	kdir = gs_flow_key_build(&key, &c->inner.tuple, g->cfg->stickiness, c->gnv.vni,
-				 (uint16_t)app->group, eid);
-	hash = gs_flow_hash(&key, dp->hash_seed);
-	pos = rte_hash_lookup_with_hash(dp->flows_hash, &key, hash);
+	s->li = -1;
+	s->app = a;
+	s->kdir = gs_flow_key_build(&s->key, &c->inner.tuple, g->cfg->stickiness,
+				    c->gnv.vni, (uint16_t)app->group, eid);
+	s->hash = gs_flow_hash(&s->key, dp->hash_seed);
+}
+
+static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			struct pkt_ctx *c, struct steer *s, uint32_t now_ms,
+			struct gs_tx *tx)
+{
+	uint16_t a = s->app;
+	struct gs_flow_dir *d;
+	struct gs_flow *f;
+	uint32_t hash = s->hash;
+	int kdir = s->kdir, pos = s->pos, dir;
+
 	if (unlikely(pos < 0)) {
 		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
 		return;
@@ -605,8 +689,9 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		drop(w, m, GS_R_RETURN_WRONG_APPLIANCE);
 		return;
 	}
-	d = &f->dir[packet_dir(c, kdir)];
-	if (unlikely(!(d->flags & GS_FDIR_SEEN))) {
+	dir = packet_dir(c, kdir);
+	d = gs_flow_dir_of(dp, f, dir);
+	if (unlikely(!d)) {
 		drop(w, m, GS_R_RETURN_UNKNOWN_FLOW);
 		return;
 	}
@@ -614,7 +699,7 @@ static void return_path(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	w->app_stats[a].rx_pkts++;
 	w->app_stats[a].rx_bytes += rte_pktmbuf_pkt_len(m);
 	w->app_stats[a].last_rx_ms = now_ms;
-	to_upstream(dp, w, m, c, d, hash, tx);
+	to_upstream(dp, w, m, c, d, f->cookie[dir], hash, tx);
 }
 
 /* ---- classification ---------------------------------------------------- */
@@ -647,6 +732,17 @@ static enum gs_reason parse_geneve_frame(struct pkt_ctx *c, const uint8_t *p,
 	return gs_parse_inner(p + c->inner_off, udp_len - c->gnv.hdr_len,
 			      c->gnv.protocol, &c->inner);
 }
+
+enum { PK_DONE = 0, PK_UPSTREAM, PK_RETURN };
+
+/* one packet between classification and steering */
+struct pkt_work {
+	struct pkt_ctx c;
+	struct steer s;
+	struct gs_frag_id fid;
+	bool first_frag;
+	uint8_t kind;
+};
 
 static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
 			uint32_t now_ms, struct gs_tx *tx);
@@ -690,20 +786,24 @@ static void release_held_fragments(struct gs_dp *dp, struct gs_worker *w,
 	}
 }
 
-static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
-			uint32_t now_ms, struct gs_tx *tx)
+/*
+ * Everything up to the flow lookup: validate and parse @m, decide its path
+ * and build its flow key.  Returns PK_DONE when @m was consumed (dropped,
+ * handed to the main lcore or held as an early fragment).
+ */
+static int classify(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+		    uint32_t now_ms, struct pkt_work *pw)
 {
-	struct pkt_ctx c;
+	struct pkt_ctx *cp = &pw->c;
+#define c (*cp)
 	const uint8_t *p;
 	enum gs_reason r;
 	uint32_t len;
-	struct gs_frag_id fid;
-	bool first_frag;
 	int li, a;
 
 	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
 		drop(w, m, GS_R_NO_MBUF);
-		return;
+		return PK_DONE;
 	}
 	p = rte_pktmbuf_mtod(m, const uint8_t *);
 	len = rte_pktmbuf_data_len(m);
@@ -712,18 +812,18 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	r = gs_parse_eth(p, len, &c.eth);
 	if (unlikely(r != GS_R_OK)) {
 		drop(w, m, r);
-		return;
+		return PK_DONE;
 	}
 	if (c.eth.ethertype == GS_ETHERTYPE_ARP) {
 		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
-		return;
+		return PK_DONE;
 	}
 	/* we live on the port's VLAN only, as the main lcore's ARP/NDP do:
 	 * another VLAN's frames are another segment's, even if a switch or
 	 * the NIC lets them through */
 	if (unlikely(!on_port_vlan(dp, m->port, &c.eth))) {
 		drop(w, m, GS_R_NOT_FOR_US);
-		return;
+		return PK_DONE;
 	}
 	/* the ethertype decides the family: an IPv6 header under 0x0800 (or
 	 * the reverse) is malformed, not a packet of the other family */
@@ -734,7 +834,7 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 		    GS_R_ETHERTYPE_UNSUPPORTED;
 	if (unlikely(r != GS_R_OK)) {
 		drop(w, m, r);
-		return;
+		return PK_DONE;
 	}
 	/* Ethernet padding or a trailer after the IP packet is not ours: the
 	 * UDP length is checked against the IP packet, and it is not carried */
@@ -745,49 +845,122 @@ static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *
 	if (unlikely(!is_local(dp, &c.outer))) {
 		if (is_ndp_multicast(&c.outer)) {
 			gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
-			return;
+			return PK_DONE;
 		}
 		drop(w, m, GS_R_NOT_FOR_US);
-		return;
+		return PK_DONE;
 	}
 	if (c.outer.proto == GS_IPPROTO_ICMP || c.outer.proto == GS_IPPROTO_ICMPV6) {
 		gs_dp_to_main(dp, w, m, GS_MSG_SLOWPATH);
-		return;
+		return PK_DONE;
 	}
 	if (unlikely(c.outer.ttl == 0)) {
 		drop(w, m, GS_R_OUTER_TTL_EXPIRED);
-		return;
+		return PK_DONE;
 	}
 	r = parse_geneve_frame(&c, p, len);
 	if (unlikely(r != GS_R_OK)) {
 		drop(w, m, r);
-		return;
+		return PK_DONE;
 	}
 	if (unlikely(c.gnv.has_probe)) {
 		probe_returned(dp, w, m, &c);
-		return;
+		return PK_DONE;
 	}
-	if (!resolve_fragment(w, m, &c, now_ms, &first_frag, &fid))
-		return;
+	if (!resolve_fragment(w, m, &c, now_ms, &pw->first_frag, &pw->fid))
+		return PK_DONE;
 
 	a = gs_appliance_lookup_addr(dp, c.outer.src, c.outer.family);
 	if (a >= 0) {
-		return_path(dp, w, m, &c, (uint16_t)a, now_ms, tx);
-	} else {
-		li = find_listener(dp, &c.outer);
-		if (unlikely(li < 0)) {
-			/* GENEVE to a port address from a non-appliance */
-			drop(w, m, GS_R_RETURN_NOT_APPLIANCE);
-			return;
-		}
-		if (unlikely(!upstream_allowed(dp, &dp->cfg->listeners[li], &c.outer))) {
-			drop(w, m, GS_R_UPSTREAM_NOT_ALLOWED);
-			return;
-		}
-		upstream_path(dp, w, m, &c, li, now_ms, tx);
+		return_key(dp, &c, (uint16_t)a, &pw->s);
+		return PK_RETURN;
 	}
-	if (first_frag && w->n_frag_hold)
-		release_held_fragments(dp, w, &fid, now_ms, tx);
+	li = find_listener(dp, &c.outer);
+	if (unlikely(li < 0)) {
+		/* GENEVE to a port address from a non-appliance */
+		drop(w, m, GS_R_RETURN_NOT_APPLIANCE);
+		return PK_DONE;
+	}
+	if (unlikely(!upstream_allowed(dp, &dp->cfg->listeners[li], &c.outer))) {
+		drop(w, m, GS_R_UPSTREAM_NOT_ALLOWED);
+		return PK_DONE;
+	}
+	upstream_key(dp, &c, li, &pw->s);
+	return PK_UPSTREAM;
+#undef c
+}
+
+/* after the lookup: steer, re-encapsulate, queue */
+static void steer(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+		  struct pkt_work *pw, uint32_t now_ms, struct gs_tx *tx)
+{
+	if (pw->kind == PK_RETURN)
+		return_path(dp, w, m, &pw->c, &pw->s, now_ms, tx);
+	else
+		upstream_path(dp, w, m, &pw->c, &pw->s, now_ms, tx);
+	if (unlikely(pw->first_frag) && w->n_frag_hold)
+		release_held_fragments(dp, w, &pw->fid, now_ms, tx);
+}
+
+/* one packet on its own (held fragments released by their first) */
+static void process_one(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf *m,
+			uint32_t now_ms, struct gs_tx *tx)
+{
+	struct pkt_work pw;
+
+	pw.kind = (uint8_t)classify(dp, w, m, now_ms, &pw);
+	if (pw.kind == PK_DONE)
+		return;
+	pw.s.pos = rte_hash_lookup_with_hash(dp->flows_hash, &pw.s.key, pw.s.hash);
+	steer(dp, w, m, &pw, now_ms, tx);
+}
+
+/*
+ * A burst in three passes: classify every packet (prefetching the next
+ * one's headers), look all their flows up at once, prefetch the flow
+ * entries found, then steer in arrival order.  A flow that an earlier
+ * packet of the same burst created is not in the bulk answer, so after an
+ * insert the misses that follow are looked up again, one by one.
+ */
+static void burst_chunk(struct gs_dp *dp, struct gs_worker *w, struct rte_mbuf **pkts,
+			uint16_t n, uint32_t now_ms, struct gs_tx *tx)
+{
+	struct pkt_work pw[GS_BURST];
+	const void *keys[GS_BURST];
+	hash_sig_t sigs[GS_BURST];
+	int32_t pos[GS_BURST];
+	uint8_t idx[GS_BURST];
+	uint32_t nk = 0;
+	uint64_t created;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		pw[i].first_frag = false;
+		pw[i].kind = (uint8_t)classify(dp, w, pkts[i], now_ms, &pw[i]);
+		if (pw[i].kind == PK_DONE)
+			continue;
+		keys[nk] = &pw[i].s.key;
+		sigs[nk] = pw[i].s.hash;
+		idx[nk++] = (uint8_t)i;
+	}
+	if (!nk)
+		return;
+	rte_hash_lookup_with_hash_bulk(dp->flows_hash, keys, sigs, nk, pos);
+	for (uint32_t k = 0; k < nk; k++) {
+		pw[idx[k]].s.pos = pos[k];
+		if (pos[k] >= 0)
+			rte_prefetch0(&dp->flows[pos[k]]);
+	}
+	created = w->stats.flows_created;
+	for (uint32_t k = 0; k < nk; k++) {
+		struct pkt_work *p = &pw[idx[k]];
+
+		if (unlikely(p->s.pos < 0) && w->stats.flows_created != created)
+			p->s.pos = rte_hash_lookup_with_hash(dp->flows_hash, &p->s.key,
+							     p->s.hash);
+		steer(dp, w, pkts[idx[k]], p, now_ms, tx);
+	}
 }
 
 void gs_pipeline_burst(struct gs_dp *dp, struct gs_worker *w,
@@ -795,9 +968,6 @@ void gs_pipeline_burst(struct gs_dp *dp, struct gs_worker *w,
 		       struct gs_tx *tx)
 {
 	w->stats.rx_pkts += n;
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		process_one(dp, w, pkts[i], now_ms, tx);
-	}
+	for (uint16_t i = 0; i < n; i += GS_BURST)
+		burst_chunk(dp, w, pkts + i, (uint16_t)RTE_MIN(GS_BURST, n - i), now_ms, tx);
 }

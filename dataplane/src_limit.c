@@ -28,13 +28,18 @@ int gs_src_limit_init(struct gs_dp *dp)
 	dp->src_counts = rte_zmalloc("gs_src_counts",
 				     (sizeof(*dp->src_counts) * 2) << bits,
 				     RTE_CACHE_LINE_SIZE);
-	return dp->src_counts ? 0 : -1;
+	dp->flow_src_key = rte_zmalloc("gs_flow_src_key",
+				       sizeof(*dp->flow_src_key) * dp->flow_capacity,
+				       RTE_CACHE_LINE_SIZE);
+	return dp->src_counts && dp->flow_src_key ? 0 : -1;
 }
 
 void gs_src_limit_free(struct gs_dp *dp)
 {
 	rte_free(dp->src_counts);
+	rte_free(dp->flow_src_key);
 	dp->src_counts = NULL;
+	dp->flow_src_key = NULL;
 }
 
 uint32_t gs_src_limit_count(const struct gs_dp *dp, uint32_t listener,

@@ -52,9 +52,19 @@ uint64_t gs_dp_appliance_flows(const struct gs_dp *dp, uint32_t app)
 	return s.new_flows > gone ? s.new_flows - gone : 0;
 }
 
+/*
+ * Flows created by the workers minus flows the main lcore expired, rather
+ * than rte_hash_count(): that one still counts a deleted key until the RCU
+ * defer queue reclaims its slot, which for the last deletion waits for the
+ * next one, so an idle table never reads empty.
+ */
 uint32_t gs_flow_count(const struct gs_dp *dp)
 {
-	return (uint32_t)rte_hash_count(dp->flows_hash);
+	uint64_t created = 0;
+
+	for (uint32_t i = 0; i < dp->n_workers; i++)
+		created += dp->workers[i].stats.flows_created;
+	return created > dp->flows_aged ? (uint32_t)(created - dp->flows_aged) : 0;
 }
 
 unsigned gs_dp_mbufs_held(const struct gs_dp *dp)

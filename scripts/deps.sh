@@ -17,7 +17,7 @@ packages=(
 	# runs the Pktgen-DPDK profiles' Lua against a stand-in pktgen API
 	lua5.3
 	# plots for the demo and the benchmarks
-	gnuplot-nox
+	gnuplot-nox python3-matplotlib
 	# sanitizer and fuzzer runtimes for clang
 	libclang-rt-14-dev
 )

@@ -35,6 +35,15 @@ while True:
 pids+=($!)
 
 ticks=$(getconf CLK_TCK)
+rounds() { # check rounds completed, probes sent, data plane connected
+	/usr/bin/python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"cmd\":\"show\"}\n"); b = b""
+while not b.endswith(b"\n"): b += s.recv(1 << 20)
+r = json.loads(b)
+print(sum(a["checks"]["rounds"]["ok"] + a["checks"]["rounds"]["failed"] for a in r["appliances"]),
+      sum(a["checks"]["probe"]["sent"] for a in r["appliances"]), r["dataplane"]["connected"])' "$TMP/gsteerd.sock"
+}
 cpu_ticks() { awk '{print $14 + $15, $15}' "/proc/$1/stat"; } # total, kernel
 
 run() { # n_appliances
@@ -66,29 +75,24 @@ EOF2
 	local gsd=$!
 	pids+=($gsd)
 	sleep 2 # past the first rounds and the connection to the data plane
-	local t0 c0 t1 c1 k0 k1
-	t0=$(date +%s.%N); read -r c0 k0 < <(cpu_ticks $gsd)
+	local t0 c0 t1 c1 k0 k1 r0 r1
+	t0=$(date +%s.%N); read -r c0 k0 < <(cpu_ticks $gsd); r0=$(rounds)
 	sleep "$SECS"
-	t1=$(date +%s.%N); read -r c1 k1 < <(cpu_ticks $gsd)
-	local rounds
-	rounds=$(/usr/bin/python3 -c '
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"cmd\":\"show\"}\n"); b = b""
-while not b.endswith(b"\n"): b += s.recv(1 << 20)
-r = json.loads(b)
-print(sum(a["checks"]["probe"]["sent"] for a in r["appliances"]), r["dataplane"]["connected"])' "$TMP/gsteerd.sock")
+	t1=$(date +%s.%N); read -r c1 k1 < <(cpu_ticks $gsd); r1=$(rounds)
 	kill $gsd; wait $gsd 2>/dev/null
 	[ -n "$dp" ] && { kill -INT $dp; wait $dp 2>/dev/null; rm -rf /var/run/dpdk/gsc$$; }
 	rm -f "$TMP/dp.sock" "$TMP/probe.sock"
 	/usr/bin/python3 -c '
 import sys
-n, secs, cpu, ticks, probes, dp = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), \
-    (int(sys.argv[5]) - int(sys.argv[4])) / int(sys.argv[6]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
-kernel = (int(sys.argv[10]) - int(sys.argv[9])) / ticks
-checks = n * secs / 0.1
-print("%5d appliances: gsteerd %.1f%% of one core (%.1f%% in the kernel), %.0f checks/s, %.1f us CPU per check (probes sent %s, data plane connected %s)"
-      % (n, 100 * cpu / secs, 100 * kernel / secs, checks / secs, 1e6 * cpu / checks, probes, dp))
-print("RESULT %d %.6f" % (n, 1e6 * cpu / checks))' "$n" "$t0" "$t1" "$c0" "$c1" "$ticks" $rounds "$k0" "$k1"
+n, secs, cpu, ticks = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), \
+    (int(sys.argv[5]) - int(sys.argv[4])) / int(sys.argv[6]), int(sys.argv[6])
+kernel = (int(sys.argv[8]) - int(sys.argv[7])) / ticks
+r0, r1 = sys.argv[9].split(), sys.argv[10].split()
+rounds, probes = int(r1[0]) - int(r0[0]), int(r1[1]) - int(r0[1])
+print("%5d appliances: gsteerd %.1f%% of one core (%.1f%% in the kernel), %.0f check rounds/s of %d due, %.0f probes/s, %.1f us CPU per round (data plane connected %s)"
+      % (n, 100 * cpu / secs, 100 * kernel / secs, rounds / secs, n * 10, probes / secs,
+         1e6 * cpu / max(rounds, 1), r1[2]))
+print("RESULT %d %.6f" % (n, 1e6 * cpu / max(rounds, 1)))' "$n" "$t0" "$t1" "$c0" "$c1" "$ticks" "$k0" "$k1" "$r0" "$r1"
 }
 
 echo "gsteerd CPU, TCP checks every 100 ms$([ "$DP" = 1 ] && echo ", in-band probes and passive signal through gsteer-dataplane"), ${SECS} s each"

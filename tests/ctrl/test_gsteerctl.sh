@@ -87,7 +87,7 @@ usage_case "drain needs an appliance id" drain
 usage_case "undrain needs an appliance id" undrain --group fleet
 usage_case "unexpected argument 'a2' after 'drain'" drain a1 a2
 usage_case "unexpected argument 'x' after 'show'" show x
-usage_case "--group is an option of drain and undrain, not of 'show'" show --group g
+usage_case "--group is an option of drain, undrain and set-state, not of 'show'" show --group g
 usage_case "--since is an option of events, not of 'drain'" drain a1 --since 3
 usage_case "--count is an option of watch, not of 'show'" show --count 2
 usage_case "--count must be an integer from 1 to 1000000000 (got '0')" watch --count 0

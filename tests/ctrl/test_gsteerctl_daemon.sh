@@ -283,7 +283,8 @@ if [ -n "$DATAPLANE" ] && [ -x "$DATAPLANE" ] && [ "$(id -u)" -eq 0 ]; then
 	RC=$?
 	expect_rc "set-state against the data plane" 0
 	[ "$(cat "$T/out")" = "fleet/a1: draining" ] || bad "set-state printed '$(cat "$T/out")'"
-	case $(dp_state fleet a1) in draining|"") ;; *) bad "set-state: the data plane has fleet/a1 $(dp_state fleet a1)" ;; esac
+	# (the reply is the data plane's own; gsteerd, which decided fleet/a1
+	# healthy, puts it back at its next poll, so the state is not read)
 	"$CTL" --socket "$T/dp.sock" set-state nobody healthy >"$T/out" 2>"$T/err"
 	RC=$?
 	expect_rc "set-state of an unknown appliance" 1

@@ -131,6 +131,7 @@ topo_config() {
 	local sock=$1 i apps="" dir
 	dir=$(dirname "$sock")
 	for i in $(seq 1 "$GS_N_APPLIANCES"); do
+		[[ " ${GS_SKIP_APPLIANCES:-} " == *" a$i "* ]] && continue
 		apps+="${apps:+,}
         {\"id\": \"a$i\", \"address\": \"10.10.0.$((100 + i))\", \"health_address\": \"$GS_MGMT.$((100 + i))\"}"
 	done
@@ -157,6 +158,7 @@ topo_config() {
     {"name": "fleet",
      "on_unhealthy": "${GS_ON_UNHEALTHY:-rebalance}",
      "deregistration_delay_s": ${GS_DEREG_DELAY:-300},
+     "idle_timeout_tcp_s": ${GS_IDLE_TCP:-350}, "idle_timeout_other_s": ${GS_IDLE_OTHER:-120},
      "health_check": {"protocol": "http", "port": 80, "path": "/health",
                       "interval_ms": 100, "timeout_ms": 80,
                       "healthy_threshold": 2, "unhealthy_threshold": 2,

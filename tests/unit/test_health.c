@@ -152,7 +152,7 @@ static void test_passive_suspect(void)
 static void test_timers_pop_in_order(void)
 {
 	static const uint64_t at[] = { 50, 10, 40, 10, 30, 20, 60, 5 };
-	uint64_t last = 0;
+	uint64_t last = 0, due;
 	uint32_t app, gen, n = 0;
 	enum gsd_timer_kind kind;
 
@@ -160,9 +160,10 @@ static void test_timers_pop_in_order(void)
 	for (uint32_t i = 0; i < 8; i++)
 		CU_ASSERT_EQUAL(gsd_timer_add(at[i], i, i % 2 ? GSD_T_DEADLINE : GSD_T_ROUND, i * 7), 0);
 	CU_ASSERT_EQUAL(gsd_timer_next(0), 5);
-	CU_ASSERT_FALSE(gsd_timer_pop(4, &app, &kind, &gen));
-	while (gsd_timer_pop(100, &app, &kind, &gen)) {
+	CU_ASSERT_FALSE(gsd_timer_pop(4, &due, &app, &kind, &gen));
+	while (gsd_timer_pop(100, &due, &app, &kind, &gen)) {
 		CU_ASSERT_TRUE(at[app] >= last);
+		CU_ASSERT_EQUAL(due, at[app]);
 		CU_ASSERT_EQUAL(gen, app * 7);
 		CU_ASSERT_EQUAL(kind, app % 2 ? GSD_T_DEADLINE : GSD_T_ROUND);
 		last = at[app];
@@ -175,7 +176,7 @@ static void test_timers_pop_in_order(void)
 
 static void test_timers_many(void)
 {
-	uint64_t last = 0;
+	uint64_t last = 0, due;
 	uint32_t app, gen, n = 0;
 	enum gsd_timer_kind kind;
 
@@ -183,20 +184,22 @@ static void test_timers_many(void)
 	CU_ASSERT_EQUAL(gsd_timer_init(16), 0);
 	for (uint32_t i = 0; i < 5000; i++)
 		gsd_timer_add(gs_rng_next() % 1000000, i, GSD_T_ROUND, 0);
-	while (gsd_timer_pop(UINT64_MAX, &app, &kind, &gen))
+	while (gsd_timer_pop(UINT64_MAX, &due, &app, &kind, &gen))
 		n++;
 	CU_ASSERT_EQUAL(n, 5000);
 	/* a clock moving forward: each step pops exactly what is due */
 	for (uint32_t i = 0; i < 5000; i++)
 		gsd_timer_add(gs_rng_next() % 1000000, i, GSD_T_ROUND, 0);
 	for (uint64_t now = 0; now <= 1000000; now += 997) {
-		while (gsd_timer_pop(now, &app, &kind, &gen))
+		while (gsd_timer_pop(now, &due, &app, &kind, &gen)) {
+			CU_ASSERT_TRUE(due <= now);
 			n++;
+		}
 		CU_ASSERT_TRUE(gsd_timer_next(now) > 0);
 		CU_ASSERT_TRUE(now >= last);
 		last = now;
 	}
-	while (gsd_timer_pop(UINT64_MAX, &app, &kind, &gen))
+	while (gsd_timer_pop(UINT64_MAX, &due, &app, &kind, &gen))
 		n++;
 	CU_ASSERT_EQUAL(n, 10000);
 	gsd_timer_free();

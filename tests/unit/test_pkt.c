@@ -197,6 +197,32 @@ static void test_csum_ipv4_header(void)
 	memcpy(h, v4_opts_tcp, 24);
 	h[10] = h[11] = 0;
 	CU_ASSERT_EQUAL(gs_csum_fold(gs_csum_partial(h, 24, 0)), 0xefab);
+	/* the fast header checksum gives the same values */
+	CU_ASSERT_EQUAL(gs_ipv4_hdr_csum(v4_opts_tcp, 24), 0);
+	CU_ASSERT_EQUAL(gs_ipv4_hdr_csum(h, 24), 0xefab);
+}
+
+/* gs_ipv4_hdr_csum is gs_csum_fold(gs_csum_partial()) exactly, including
+ * the all-zero and all-ones headers and unaligned ones */
+static void test_csum_ipv4_hdr_fast(void)
+{
+	uint8_t b[64];
+	uint32_t x = 0x9E3779B9u, differ = 0;
+
+	for (int t = 0; t < 20000; t++) {
+		uint32_t hlen = 4 * (1 + (uint32_t)t % 15), off = (uint32_t)t % 4;
+
+		for (uint32_t i = 0; i < hlen; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			b[off + i] = t % 5 == 0 ? 0 : t % 5 == 1 ? 0xFF : (uint8_t)x;
+		}
+		if (gs_ipv4_hdr_csum(b + off, hlen) !=
+		    gs_csum_fold(gs_csum_partial(b + off, hlen, 0)))
+			differ++;
+	}
+	CU_ASSERT_EQUAL(differ, 0);
 }
 
 /* ---- Ethernet ------------------------------------------------------------ */
@@ -1057,6 +1083,7 @@ static const struct gs_test_case csum_cases[] = {
 	{ "rfc1071_example", test_csum_rfc1071_example },
 	{ "odd_and_split", test_csum_odd_and_split },
 	{ "ipv4_header", test_csum_ipv4_header },
+	{ "ipv4_header_fast", test_csum_ipv4_hdr_fast },
 	{ NULL, NULL },
 };
 
