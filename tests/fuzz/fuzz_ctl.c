@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "dp_init.h"
+#include "flow_table.h"
 #define GS_FUZZ_WITH_EAL
 #include "fuzz_util.h"
 
@@ -57,6 +58,7 @@ static void add_flows(void)
 				      .family = GS_AF_INET, .sport = (uint16_t)(40000 + i),
 				      .dport = 443 };
 		struct gs_flow_key k;
+		struct gs_flow_dir tk;
 		struct gs_flow *f;
 		uint32_t h;
 		int pos;
@@ -74,9 +76,12 @@ static void add_flows(void)
 		f->appliance = (uint16_t)(i % 3);
 		f->proto = t.proto;
 		f->live = 1;
-		f->dir[0].flags = GS_FDIR_SEEN;
-		f->dir[0].upstream[0] = 10, f->dir[0].upstream[3] = 50;
-		f->dir[0].vni = 100;
+		/* direction 0 came through upstream 10.0.0.50, VNI 100 */
+		memset(&tk, 0, sizeof(tk));
+		tk.upstream[0] = 10, tk.upstream[3] = 50;
+		tk.vni = 100;
+		tk.flags = GS_FDIR_SEEN;
+		f->tun[0] = gs_tunnel_get(dp, &tk);
 	}
 }
 
