@@ -86,6 +86,12 @@ def main(d, n):
             moved = sum(1 for f in flows if victim in where.get(f["port"], set())
                         and len(where[f["port"]]) > 1)
             healthy_lost = sum(f["lost"] for f in flows if victim not in where.get(f["port"], set()))
+            # a moved flow's last unanswered request left this long after the
+            # event: later ones went through another appliance
+            back = [x - t for f in flows if victim in where.get(f["port"], set())
+                    for x in f.get("lost_times", []) if x >= t]
+            if back:
+                notes += "; moved flows answered again after %.0f ms" % (max(back) * 1000)
             notes += "; requests lost on other appliances' flows: %d" % healthy_lost
         elif name == "drain":
             ev = [e for e in events if e["appliance"] == app and e["to"] == "draining"
