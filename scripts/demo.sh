@@ -37,20 +37,9 @@ print("   %s  " % time.strftime("%H:%M:%S") + "  ".join(
 }
 
 echo "== bringing up the topology (namespaces $GS_P-*)"
-topo_up || fail "topology"
-start_appliances
-start_upstream
-start_dataplane
-start_gsteerd
+start_stack
 echo "== gsteer-dataplane: $(head -1 "$GS_TMP/dp.log")"
 echo "== gsteerd: $(head -1 "$GS_TMP/gsteerd.log")"
-topo_ns hb python3 tests/e2e/flows.py serve 192.168.2.2 5001 >/dev/null 2>&1 &
-GS_APP_PIDS+=($!)
-sleep 0.5
-for _ in 1 2 3; do # warm the ARP caches on every hop
-	topo_ns ha python3 tests/e2e/flows.py run 192.168.2.2 5001 1 1 1 1000 | grep -q '"tcp_ok": 1' && break
-done
-wait_all_state healthy 10
 for i in 1 2 3; do app_ctl "$i" reset >/dev/null; done
 
 /usr/bin/python3 tests/e2e/sampler.py "$GS_TMP/dp.sock" "$GS_TMP/samples.csv" 0.1 "$GS_TMP/stop" &

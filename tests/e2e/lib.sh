@@ -146,3 +146,28 @@ sys.exit(0 if all(a["state"] == sys.argv[1] for a in apps) else 1)' "$1" && retu
 
 # precise enough for detection times: a shell builtin, no fork
 now_ns() { echo $(( ${EPOCHREALTIME/./} * 1000 )); }
+
+# the whole default stack for the gsteerd tests and the demo: topology,
+# appliances, upstream, data plane, gsteerd, the echo server on host b, a
+# warmed path (the first packets wait for ARP on every hop, and a TCP
+# handshake that loses its SYN takes a second to retry: up to three tries),
+# and every appliance healthy
+start_stack() {
+	local warm _
+	topo_up || fail "topology"
+	start_appliances
+	start_upstream
+	start_dataplane
+	start_gsteerd
+	topo_ns hb python3 "$(dirname "${BASH_SOURCE[0]}")/flows.py" serve 192.168.2.2 5001 \
+		>"$GS_TMP/srv.log" 2>&1 &
+	GS_APP_PIDS+=($!)
+	sleep 0.3
+	for _ in 1 2 3; do
+		warm=$(timeout 30 ip netns exec "$GS_P-ha" python3 \
+			"$(dirname "${BASH_SOURCE[0]}")/flows.py" run 192.168.2.2 5001 1 1 1 1000)
+		case "$warm" in *'"tcp_ok": 1'*) break ;; esac
+	done
+	case "$warm" in *'"tcp_ok": 1'*) ;; *) fail "no flow through gsteer: $warm" ;; esac
+	wait_all_state healthy 10
+}

@@ -26,18 +26,7 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 trap 'touch "$GS_TMP/stop"; stop_all; rm -rf "$GS_TMP"' EXIT
 
-topo_up || fail "topology"
-start_appliances
-start_upstream
-start_dataplane
-start_gsteerd
-topo_ns hb python3 "$here/flows.py" serve 192.168.2.2 5001 >"$GS_TMP/srv.log" 2>&1 &
-GS_APP_PIDS+=($!)
-sleep 0.3
-for _ in 1 2 3; do
-	topo_ns ha python3 "$here/flows.py" run 192.168.2.2 5001 1 1 1 1000 | grep -q '"tcp_ok": 1' && break
-done
-wait_all_state healthy 10
+start_stack
 /usr/bin/python3 "$here/sampler.py" "$GS_TMP/dp.sock" "$GS_TMP/samples.csv" 0.05 "$GS_TMP/stop" &
 GS_APP_PIDS+=($!)
 
