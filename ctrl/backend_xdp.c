@@ -27,6 +27,7 @@
 #include "gs_probe.h"
 #include "gs_pkt.h"
 #include "gs_xdp.h"
+#include "sockaddr.h"
 
 #define XDP_MAX_SRC (GS_MAX_PORTS * GS_MAX_PORT_ADDRS)
 
@@ -88,25 +89,11 @@ static int open_sources(struct gsd *d, struct xdp_priv *p, char *err, size_t err
 
 		for (uint32_t k = 0; k < pc->n_addresses && p->n_src < XDP_MAX_SRC; k++) {
 			const struct gs_ipaddr *ip = &pc->addresses[k].addr;
-			struct sockaddr_storage ss = { 0 };
+			struct sockaddr_storage ss;
 			socklen_t sl;
 			int fd;
 
-			if (ip->family == GS_AF_INET) {
-				struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-				s4->sin_family = AF_INET;
-				s4->sin_port = htons(GS_GENEVE_UDP_PORT);
-				memcpy(&s4->sin_addr, ip->a, 4);
-				sl = sizeof(*s4);
-			} else {
-				struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-				s6->sin6_family = AF_INET6;
-				s6->sin6_port = htons(GS_GENEVE_UDP_PORT);
-				memcpy(&s6->sin6_addr, ip->a, 16);
-				sl = sizeof(*s6);
-			}
+			sl = gsd_sockaddr(ip, GS_GENEVE_UDP_PORT, &ss);
 			fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 			    bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
@@ -262,7 +249,7 @@ static int xdp_probe_send(struct gsd *d, struct gsd_app *a, const struct gsd_pro
 	const struct gs_ipaddr *dst = &a->cfg->address;
 	struct xdp_src *src = source_for(p, dst);
 	struct gs_probe_spec spec = { .family = dst->family, .data = (const uint8_t *)data };
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	uint8_t buf[512];
 	uint32_t off;
 	socklen_t sl;
@@ -276,21 +263,7 @@ static int xdp_probe_send(struct gsd *d, struct gsd_app *a, const struct gsd_pro
 	len = gs_probe_frame(&spec, buf, sizeof(buf), &off);
 	if (len < 0)
 		return -1;
-	if (dst->family == GS_AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(GS_GENEVE_UDP_PORT);
-		memcpy(&s4->sin_addr, dst->a, 4);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(GS_GENEVE_UDP_PORT);
-		memcpy(&s6->sin6_addr, dst->a, 16);
-		sl = sizeof(*s6);
-	}
+	sl = gsd_sockaddr(dst, GS_GENEVE_UDP_PORT, &ss);
 	return sendto(src->fd, buf + off, (size_t)len - off, MSG_DONTWAIT,
 		      (struct sockaddr *)&ss, sl) == len - (int)off ? 0 : -1;
 }

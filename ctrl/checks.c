@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "gsd.h"
+#include "sockaddr.h"
 
 static const struct gs_health_check_cfg *hc_of(const struct gsd *d,
 					       const struct gsd_app *a)
@@ -88,26 +89,12 @@ static int start_active(struct gsd *d, struct gsd_app *a)
 	const struct gs_health_check_cfg *hc = hc_of(d, a);
 	const struct gs_ipaddr *ip = &a->cfg->health_address;
 	uint16_t port = hc->port ? hc->port : 80;
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	struct epoll_event ev = { .events = EPOLLOUT };
 	socklen_t sl;
 	int fd;
 
-	if (ip->family == GS_AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, ip->a, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, ip->a, 16);
-		sl = sizeof(*sin6);
-	}
+	sl = gsd_sockaddr(ip, port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
