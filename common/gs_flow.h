@@ -178,6 +178,9 @@ GS_INLINE int gs_flow_key_build(struct gs_flow_key *key,
  */
 enum gs_icmp_kind { GS_ICMP_OTHER = 0, GS_ICMP_ECHO = 1, GS_ICMP_ERROR = 2 };
 
+/* where an echo's identifier lies in its ICMP header */
+#define GS_ICMP_ECHO_ID_OFF 4
+
 GS_INLINE enum gs_icmp_kind gs_icmp_classify(uint32_t family, uint32_t type)
 {
 	if (family == GS_AF_INET) {
@@ -194,6 +197,14 @@ GS_INLINE enum gs_icmp_kind gs_icmp_classify(uint32_t family, uint32_t type)
 	if (type >= 1 && type <= 4)
 		return GS_ICMP_ERROR;
 	return GS_ICMP_OTHER;
+}
+
+/* an echo request and its reply are one flow: the identifier stands for
+ * both ports (ICMP has none) */
+GS_INLINE void gs_icmp_echo_ports(struct gs_tuple *t, uint16_t ident)
+{
+	t->sport = ident;
+	t->dport = ident;
 }
 
 /* outer UDP source port for a flow: entropy for RSS/ECMP, never < 49152 */

@@ -538,8 +538,7 @@ static bool l4_ports(const uint8_t *l4, struct gs_tuple *t)
 		return true;
 	switch (gs_icmp_classify(t->family, l4[0])) {
 	case GS_ICMP_ECHO:
-		t->sport = rd16(l4 + 4);
-		t->dport = t->sport;
+		gs_icmp_echo_ports(t, rd16(l4 + GS_ICMP_ECHO_ID_OFF));
 		return true;
 	case GS_ICMP_ERROR:
 		return false;

@@ -679,8 +679,7 @@ static __always_inline bool l4_ports(struct gsx_scratch *s, __u32 l4)
 		return true;
 	switch (gs_icmp_classify(t->family, rd8(s, l4))) {
 	case GS_ICMP_ECHO:
-		t->sport = rd16(s, l4 + 4);
-		t->dport = t->sport;
+		gs_icmp_echo_ports(t, rd16(s, l4 + GS_ICMP_ECHO_ID_OFF));
 		return true;
 	case GS_ICMP_ERROR:
 		return false;
