@@ -125,6 +125,8 @@ static void take_stats(struct gsd *d, json_t *reply)
 	d->ft_used = u64(ft, "used");
 	for (unsigned r = GS_R_OK + 1; r < GS_R_COUNT; r++)
 		d->drops[r] = u64(drops, gs_reason_name(r));
+	json_decref(d->dp_counters);
+	d->dp_counters = json_incref(json_object_get(reply, "counters"));
 	d->have_dp_stats = true;
 }
 

@@ -23,6 +23,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "backend.h"
 #include "gs_probe.h"
 #include "gs_pkt.h"
@@ -157,6 +159,11 @@ static int xdp_poll(struct gsd *d, uint64_t now)
 	d->ft_capacity = p->cfg->dataplane.flow_table_size;
 	for (unsigned r = GS_R_OK + 1; r < GS_R_COUNT; r++)
 		d->drops[r] = p->st->drops[r];
+	json_decref(d->dp_counters);
+	d->dp_counters = json_object();
+	for (unsigned v = 0; v < GSX_V_COUNT; v++)
+		json_object_set_new(d->dp_counters, gs_xdp_verdict_name(v),
+				    json_integer((json_int_t)p->st->verdicts[v]));
 	d->have_dp_stats = true;
 	for (uint32_t i = 0; i < d->n_apps; i++) {
 		struct gsd_app *a = &d->apps[i];

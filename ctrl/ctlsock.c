@@ -99,6 +99,8 @@ static json_t *cmd_show(struct gsd *d)
 		json_object_set_new(dp, "flow_table", json_pack("{s:I,s:I}",
 			"capacity", (json_int_t)d->ft_capacity, "used", (json_int_t)d->ft_used));
 		json_object_set_new(dp, "drops", drops);
+		if (d->dp_counters)
+			json_object_set(dp, "counters", d->dp_counters);
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return json_pack("{s:b,s:I,s:s,s:o,s:o}", "ok", 1,

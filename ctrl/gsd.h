@@ -123,6 +123,7 @@ struct gsd {
 	/* from the data plane's last show_stats */
 	uint64_t ft_capacity, ft_used;
 	uint64_t drops[GS_R_COUNT];
+	struct json_t *dp_counters; /* the data plane's packet counters, as it names them */
 	bool have_dp_stats;
 
 	struct gsd_event events[GSD_EVENTS];

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "backend.h"
 #include "ctlsock.h"
 #include "gsd.h"
@@ -359,6 +361,7 @@ out:
 	if (d.epfd >= 0)
 		close(d.epfd);
 	gsd_model_free(&d);
+	json_decref(d.dp_counters);
 	gs_config_free(d.cfg);
 	return rc;
 }
