@@ -57,16 +57,8 @@ void gs_ndp_solicited_node(const uint8_t addr[16], uint8_t out[16])
 static uint16_t icmp6_csum(const uint8_t src[16], const uint8_t dst[16],
 			   const uint8_t *msg, uint32_t len)
 {
-	uint8_t ph[40] = { 0 };
-
-	memcpy(ph, src, 16);
-	memcpy(ph + 16, dst, 16);
-	ph[32] = (uint8_t)(len >> 24);
-	ph[33] = (uint8_t)(len >> 16);
-	ph[34] = (uint8_t)(len >> 8);
-	ph[35] = (uint8_t)len;
-	ph[39] = GS_IPPROTO_ICMPV6;
-	return gs_csum_fold(gs_csum_partial(msg, len, gs_csum_partial(ph, 40, 0)));
+	return gs_csum_fold(gs_csum_partial(msg, len, gs_pseudo_sum(GS_AF_INET6, src, dst,
+								    GS_IPPROTO_ICMPV6, len)));
 }
 
 /*

@@ -190,19 +190,14 @@ static uint8_t *write_geneve(uint8_t *p, const struct gs_encap *e)
  */
 static uint16_t udp6_csum(const uint8_t *udp, const struct gs_encap *e)
 {
-	uint8_t tail[8] = { 0 }; /* upper-layer length, zero, next header */
 	uint32_t sum;
 	uint16_t c;
 
-	wr32(tail, udp_len(e));
-	tail[7] = GS_IPPROTO_UDP;
-	sum = gs_csum_partial(e->src, 16, 0);
-	sum = gs_csum_partial(e->dst, 16, sum);
+	sum = gs_pseudo_sum(GS_AF_INET6, e->src, e->dst, GS_IPPROTO_UDP, udp_len(e));
 	sum = gs_csum_partial(udp, GS_UDP_HDR_LEN + GS_GENEVE_HDR_LEN +
 					   e->opts_len, sum);
 	if (e->payload_len)
 		sum = gs_csum_partial(e->payload, e->payload_len, sum);
-	sum = gs_csum_partial(tail, sizeof(tail), sum);
 	c = gs_csum_fold(sum);
 	/* zero means "no checksum" on the wire (RFC 768) */
 	return c ? c : 0xFFFF;

@@ -92,6 +92,29 @@ uint16_t gs_ipv4_hdr_csum(const void *hdr, uint32_t hlen)
 	return gs_csum_fold(gs_csum_partial(hdr, hlen, 0));
 }
 
+uint32_t gs_pseudo_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
+		       uint8_t proto, uint32_t len)
+{
+	uint32_t alen = family == GS_AF_INET ? 4 : 16;
+	/* IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, three
+	 * zero bytes, next header.  Both sum the same way when even-aligned */
+	uint8_t tail[8] = { 0 };
+
+	if (family == GS_AF_INET) {
+		tail[1] = proto;
+		tail[2] = (uint8_t)(len >> 8);
+		tail[3] = (uint8_t)len;
+	} else {
+		tail[0] = (uint8_t)(len >> 24);
+		tail[1] = (uint8_t)(len >> 16);
+		tail[2] = (uint8_t)(len >> 8);
+		tail[3] = (uint8_t)len;
+		tail[7] = proto;
+	}
+	return gs_csum_partial(tail, family == GS_AF_INET ? 4 : 8,
+			       gs_csum_partial(dst, alen, gs_csum_partial(src, alen, 0)));
+}
+
 uint16_t gs_csum_fold(uint32_t sum)
 {
 	sum = (sum & 0xFFFF) + (sum >> 16);

@@ -119,6 +119,12 @@ enum gs_reason gs_parse_inner(const uint8_t *p, uint32_t len, uint16_t protocol,
 uint32_t gs_csum_partial(const void *buf, uint32_t len, uint32_t sum);
 uint16_t gs_csum_fold(uint32_t sum);
 
+/* the partial sum of the pseudo-header an upper-layer checksum starts from
+ * (RFC 768 for IPv4, RFC 8200 §8.1 for IPv6): both addresses, @proto and
+ * the upper-layer length @len */
+uint32_t gs_pseudo_sum(uint8_t family, const uint8_t *src, const uint8_t *dst,
+		       uint8_t proto, uint32_t len);
+
 /*
  * gs_csum_fold(gs_csum_partial(hdr, hlen, 0)), exactly, for an IPv4 header
  * (@hlen a multiple of 4): 0 when the header's checksum is right; with the

@@ -19,7 +19,6 @@ static uint32_t inner_udp(uint8_t family, const uint8_t *src, const uint8_t *dst
 			  uint8_t *out)
 {
 	uint32_t ip_len = family == GS_AF_INET ? GS_IPV4_HDR_LEN : GS_IPV6_HDR_LEN;
-	uint32_t alen = family == GS_AF_INET ? 4 : 16;
 	uint16_t udp_len = GS_UDP_HDR_LEN + sizeof(probe_payload);
 	uint8_t *udp = out + ip_len;
 	uint16_t csum;
@@ -33,7 +32,7 @@ static uint32_t inner_udp(uint8_t family, const uint8_t *src, const uint8_t *dst
 		out[9] = GS_IPPROTO_UDP;
 		memcpy(out + 12, src, 4);
 		memcpy(out + 16, dst, 4);
-		put16(out + 10, gs_csum_fold(gs_csum_partial(out, ip_len, 0)));
+		put16(out + 10, gs_ipv4_hdr_csum(out, ip_len));
 	} else {
 		out[0] = 0x60;
 		put16(out + 4, udp_len);
@@ -47,12 +46,8 @@ static uint32_t inner_udp(uint8_t family, const uint8_t *src, const uint8_t *dst
 	put16(udp + 4, udp_len);
 	put16(udp + 6, 0);
 	memcpy(udp + GS_UDP_HDR_LEN, probe_payload, sizeof(probe_payload));
-	/* pseudo header: both addresses, protocol, UDP length */
-	uint8_t pseudo[4] = { 0, GS_IPPROTO_UDP, (uint8_t)(udp_len >> 8), (uint8_t)udp_len };
-	sum = gs_csum_partial(src, alen, 0);
-	sum = gs_csum_partial(dst, alen, sum);
-	sum = gs_csum_partial(pseudo, sizeof(pseudo), sum);
-	sum = gs_csum_partial(udp, udp_len, sum);
+	sum = gs_csum_partial(udp, udp_len,
+			      gs_pseudo_sum(family, src, dst, GS_IPPROTO_UDP, udp_len));
 	csum = gs_csum_fold(sum);
 	put16(udp + 6, csum ? csum : 0xFFFF); /* zero means "no checksum" */
 	return ip_len + udp_len;
