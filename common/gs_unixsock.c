@@ -75,8 +75,8 @@ static int clear_stale(const struct sockaddr_un *sa, int type, char *err, size_t
 	return 0;
 }
 
-int gs_unix_bind(const char *path, int type, struct gs_unix_file *file,
-		 char *err, size_t errlen)
+int gs_unix_listen(const char *path, int type, int backlog, struct gs_unix_file *file,
+		   char *err, size_t errlen)
 {
 	struct stat st;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -104,7 +104,7 @@ int gs_unix_bind(const char *path, int type, struct gs_unix_file *file,
 		close(fd);
 		return -1;
 	}
-	if (chmod(path, 0600) < 0 || stat(path, &st) < 0) {
+	if (chmod(path, 0600) < 0 || stat(path, &st) < 0 || listen(fd, backlog) < 0) {
 		fail(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);

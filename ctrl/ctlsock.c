@@ -17,6 +17,7 @@
 
 #include "backend.h"
 #include "gs_unixsock.h"
+#include "jsonl.h"
 
 #define CTL_CLIENTS 16
 #define CTL_LINE_MAX 4096 /* requests are short; more is not a request */
@@ -281,19 +282,7 @@ static void accept_clients(struct gsd *d)
 
 static int send_line(int fd, const char *s)
 {
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return send(fd, "\n", 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return gs_send_all(fd, s, strlen(s)) < 0 || gs_send_all(fd, "\n", 1) < 0 ? -1 : 0;
 }
 
 static void client_input(struct gsd *d, int slot)
@@ -366,12 +355,11 @@ int gsd_ctl_open(struct gsd *d, char *err, size_t errlen)
 		ctl.group = gr->gr_gid;
 		ctl.have_group = true;
 	}
-	ctl.lfd = gs_unix_bind(c->socket, SOCK_STREAM, &ctl.file, err, errlen);
+	ctl.lfd = gs_unix_listen(c->socket, SOCK_STREAM, CTL_CLIENTS, &ctl.file, err, errlen);
 	if (ctl.lfd < 0)
 		return -1;
 	snprintf(ctl.path, sizeof(ctl.path), "%s", c->socket);
-	if (listen(ctl.lfd, CTL_CLIENTS) < 0 ||
-	    epoll_ctl(d->epfd, EPOLL_CTL_ADD, ctl.lfd, &ev) < 0) {
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ctl.lfd, &ev) < 0) {
 		snprintf(err, errlen, "%s: %s", c->socket, strerror(errno));
 		gsd_ctl_close(d);
 		return -1;

@@ -40,7 +40,7 @@ int gs_jsonl_connect(const char *path, unsigned timeout_ms, char *err, size_t er
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+int gs_send_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -67,7 +67,7 @@ json_t *gs_jsonl_request(int fd, const json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (send_all(fd, line, strlen(line)) < 0 || send_all(fd, "\n", 1) < 0) {
+	if (gs_send_all(fd, line, strlen(line)) < 0 || gs_send_all(fd, "\n", 1) < 0) {
 		snprintf(err, errlen, "send: %s", errno == EAGAIN ? "timed out" : strerror(errno));
 		goto out;
 	}

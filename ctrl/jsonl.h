@@ -14,6 +14,10 @@
 /* connect to the Unix stream socket @path; the fd, or -1 with @err */
 int gs_jsonl_connect(const char *path, unsigned timeout_ms, char *err, size_t errlen);
 
+/* write all of @buf to the stream socket @fd (EINTR retried, no SIGPIPE);
+ * 0, or -1 with errno */
+int gs_send_all(int fd, const char *buf, size_t len);
+
 /* send @req (not consumed) and read one reply line; the reply, or NULL
  * with @err (the connection is then unusable: close it) */
 json_t *gs_jsonl_request(int fd, const json_t *req, char *err, size_t errlen);

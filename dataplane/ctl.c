@@ -1211,15 +1211,9 @@ int gs_ctl_open(struct gs_dp *dp, const char *path, char *err, size_t errlen)
 		ctl.clients[i].fd = -1;
 	if (resolve_peers(dp, err, errlen) < 0)
 		goto fail;
-	fd = gs_unix_bind(path, SOCK_STREAM, &file, err, errlen);
+	fd = gs_unix_listen(path, SOCK_STREAM, GS_CTL_MAX_CLIENTS, &file, err, errlen);
 	if (fd < 0)
 		goto fail;
-	if (listen(fd, GS_CTL_MAX_CLIENTS) < 0) {
-		set_err(err, errlen, "listen %s: %s", path, strerror(errno));
-		close(fd);
-		gs_unix_unlink(path, &file);
-		goto fail;
-	}
 	/* run as root for DPDK, a control_user daemon must still be able to
 	 * connect(): it becomes the file's one owner, still mode 0600 */
 	if (ctl.have_user && geteuid() == 0 && ctl.user_uid != 0 &&

@@ -171,15 +171,9 @@ int gs_probe_open(struct gs_dp *dp, const char *path, char *err, size_t errlen)
 			 sizeof(probe.path) - 1, path);
 		return -1;
 	}
-	fd = gs_unix_bind(path, SOCK_SEQPACKET, &file, err, errlen);
+	fd = gs_unix_listen(path, SOCK_SEQPACKET, 4, &file, err, errlen);
 	if (fd < 0)
 		return -1;
-	if (listen(fd, 4) < 0) {
-		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
-		close(fd);
-		gs_unix_unlink(path, &file);
-		return -1;
-	}
 	probe.fd = fd;
 	probe.file = file;
 	snprintf(probe.path, sizeof(probe.path), "%s", path);

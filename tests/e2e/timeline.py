@@ -13,6 +13,8 @@ import collections
 import json
 import sys
 
+from failover import placement  # which appliances saw each flow
+
 
 def load_events(path):
     events = []
@@ -21,16 +23,6 @@ def load_events(path):
         if line:
             events += json.loads(line).get("events", [])
     return sorted(events, key=lambda e: e["at_ns"])
-
-
-def placement(d, n):
-    where = {}
-    for i in range(1, n + 1):
-        for line in open("%s/a%d.flows" % (d, i)):
-            f = line.split()
-            if len(f) == 5 and "5001" in (f[2], f[4]):
-                where.setdefault(int(f[4] if f[2] == "5001" else f[2]), set()).add(i)
-    return where
 
 
 PPS_WINDOW = 0.5  # seconds a rate is averaged over: 100 ms samples jitter
