@@ -160,10 +160,7 @@ static void take_appliance(struct gsd *d, json_t *o, uint64_t now)
 	a->tx_bytes = u64(o, "tx_bytes");
 	a->rx_bytes = u64(o, "rx_bytes");
 	a->flows = u64(o, "flows");
-	a->samples[a->sample_head] = s;
-	a->sample_head = (a->sample_head + 1) % GSD_SAMPLES;
-	if (a->n_samples < GSD_SAMPLES)
-		a->n_samples++;
+	gsd_add_sample(a, &s);
 }
 
 static int dpdk_poll(struct gsd *d, uint64_t now)

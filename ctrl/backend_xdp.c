@@ -179,12 +179,9 @@ static int xdp_poll(struct gsd *d, uint64_t now)
 		a->dp_state = st;
 		a->tx_bytes = s->to_bytes;
 		a->rx_bytes = s->from_bytes;
-		a->samples[a->sample_head] = (struct gs_traffic_sample){
+		gsd_add_sample(a, &(struct gs_traffic_sample){
 			.at_ns = now, .tx_pkts = s->to_pkts, .rx_pkts = s->from_pkts,
-			.new_flows = s->new_flows };
-		a->sample_head = (a->sample_head + 1) % GSD_SAMPLES;
-		if (a->n_samples < GSD_SAMPLES)
-			a->n_samples++;
+			.new_flows = s->new_flows });
 	}
 	return 0;
 }

@@ -47,6 +47,7 @@ static json_t *app_json(struct gsd *d, struct gsd_app *a)
 	/* a drain the data plane has finished (delay over, or no flow left) */
 	enum gs_app_state shown = a->decided == GS_APP_DRAINING && a->dp_known &&
 				  a->dp_state == GS_APP_REMOVED ? GS_APP_REMOVED : a->decided;
+	const struct gs_traffic_sample *last = gsd_last_sample(a);
 
 	gs_ipaddr_format(&a->cfg->address, addr, sizeof(addr));
 	gs_ipaddr_format(&a->cfg->health_address, haddr, sizeof(haddr));
@@ -73,8 +74,8 @@ static json_t *app_json(struct gsd *d, struct gsd_app *a)
 		"consecutive_ok", (json_int_t)a->health.consecutive_ok,
 		"consecutive_fail", (json_int_t)a->health.consecutive_fail,
 		"flows", (json_int_t)a->flows, "tx_pps", a->tx_pps, "rx_pps", a->rx_pps,
-		"tx_pkts", (json_int_t)(a->n_samples ? a->samples[(a->sample_head + GSD_SAMPLES - 1) % GSD_SAMPLES].tx_pkts : 0),
-		"rx_pkts", (json_int_t)(a->n_samples ? a->samples[(a->sample_head + GSD_SAMPLES - 1) % GSD_SAMPLES].rx_pkts : 0),
+		"tx_pkts", (json_int_t)(last ? last->tx_pkts : 0),
+		"rx_pkts", (json_int_t)(last ? last->rx_pkts : 0),
 		"tx_bytes", (json_int_t)a->tx_bytes, "rx_bytes", (json_int_t)a->rx_bytes,
 		"why", a->health.why);
 }

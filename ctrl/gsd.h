@@ -147,6 +147,22 @@ static inline uint64_t gsd_real_ns(const struct gsd *d, uint64_t mono_ns)
 
 uint64_t gsd_now_ns(void); /* CLOCK_MONOTONIC */
 
+/* the traffic samples of an appliance, a ring: what the backends add at
+ * each poll, and the newest one (NULL before the first) */
+static inline void gsd_add_sample(struct gsd_app *a, const struct gs_traffic_sample *s)
+{
+	a->samples[a->sample_head] = *s;
+	a->sample_head = (a->sample_head + 1) % GSD_SAMPLES;
+	if (a->n_samples < GSD_SAMPLES)
+		a->n_samples++;
+}
+
+static inline const struct gs_traffic_sample *gsd_last_sample(const struct gsd_app *a)
+{
+	return a->n_samples ? &a->samples[(a->sample_head + GSD_SAMPLES - 1) % GSD_SAMPLES] :
+			      NULL;
+}
+
 /* decide what appliance @a's state must be and tell the data plane when
  * that differs from what it has; logs and records an event on a change */
 void gsd_apply(struct gsd *d, struct gsd_app *a, const char *why);

@@ -114,10 +114,9 @@ void gsd_metrics_render(struct gsd *d)
 		     "packets the data plane sent to / got back from the appliance");
 		for (uint32_t i = 0; i < d->n_apps; i++) {
 			const struct gsd_app *a = &d->apps[i];
-			const struct gs_traffic_sample *s =
-				&a->samples[(a->sample_head + GSD_SAMPLES - 1) % GSD_SAMPLES];
+			const struct gs_traffic_sample *s = gsd_last_sample(a);
 
-			if (!a->n_samples)
+			if (!s)
 				continue;
 			put(&b, "gsteer_appliance_packets_total{" APP_LABELS ",direction=\"to_appliance\"} %lu\n",
 			    APP_ARGS(d, a), s->tx_pkts);

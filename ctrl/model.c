@@ -326,7 +326,7 @@ void gsd_traffic(struct gsd *d, uint64_t now)
 
 		if (!a->n_samples || !a->dp_known)
 			continue;
-		cur = &a->samples[(a->sample_head + GSD_SAMPLES - 1) % GSD_SAMPLES];
+		cur = gsd_last_sample(a);
 		first = &a->samples[a->n_samples < GSD_SAMPLES ? 0 : a->sample_head];
 		if (cur->at_ns > first->at_ns) {
 			double dt = (double)(cur->at_ns - first->at_ns) / 1e9;
