@@ -47,6 +47,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_init.h"
+#include "../dataplane/eal_runtime.h"
 #include "flow_table.h"
 #include "gs_encap.h"
 #include "pipeline.h"
@@ -429,6 +430,7 @@ static const char *write_config(void)
 
 int main(int argc, char **argv)
 {
+	char runtime_dir[4096];
 	uint32_t flows[8] = { 1000, 100000, 1000000 }, n_flows = 3;
 	uint32_t sizes[4] = { 64, 512, 1400 }, n_sizes = 3;
 	uint64_t min_pkts = 1u << 20;
@@ -649,6 +651,8 @@ int main(int argc, char **argv)
 		rte_pktmbuf_free_bulk(ctx[w].m, NPKT);
 	gs_dp_destroy(dp);
 	gs_config_free(cfg);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	gs_test_remove_runtime_dir(runtime_dir);
 	return status;
 }

@@ -24,8 +24,6 @@
  * plane reads it.  -k runs only steps whose name contains SUBSTRING
  * (state carried between steps makes that a debugging aid only).
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +39,7 @@
 
 #include "ctl.h"
 #include "dp_init.h"
+#include "eal_runtime.h"
 #include "flow_table.h"
 #include "pipeline.h"
 #include "src_limit.h"
@@ -254,21 +253,6 @@ static int run_packet(struct gs_dp *dp, json_t *step, const char *name)
 	return fail ? -1 : 0;
 }
 
-/* EAL leaves /var/run/dpdk/PREFIX behind: remove it (files, then the dir) */
-static void remove_runtime_dir(const char *dir)
-{
-	struct dirent *e;
-	DIR *d = dir[0] ? opendir(dir) : NULL;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	rmdir(dir);
-}
-
 static int eal_up(const char *prog)
 {
 	char prefix[64];
@@ -428,6 +412,6 @@ int main(int argc, char **argv)
 	json_decref(steps);
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_runtime_dir(runtime_dir);
+	gs_test_remove_runtime_dir(runtime_dir);
 	return rc;
 }

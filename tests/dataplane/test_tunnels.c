@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_init.h"
+#include "eal_runtime.h"
 #include "flow_table.h"
 #include "gs_encap.h"
 #include "pipeline.h"
@@ -132,7 +133,7 @@ static void sweep_all(void)
 int main(int argc, char **argv)
 {
 	static volatile bool quit;
-	char prefix[32], err[512], path[64];
+	char prefix[32], err[512], path[64], runtime_dir[4096];
 	char *eal[] = { argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci",
 			"--no-shconf", "--file-prefix", prefix, "--vdev", "net_null0",
 			"--log-level", "error", NULL };
@@ -231,6 +232,8 @@ int main(int argc, char **argv)
 	printf("%u passed, %u failed\n", passed, failed);
 	gs_dp_destroy(dp);
 	gs_config_free(cfg);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	gs_test_remove_runtime_dir(runtime_dir);
 	return failed ? 1 : 0;
 }

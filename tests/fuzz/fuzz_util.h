@@ -20,11 +20,9 @@
 	} while (0)
 
 #ifdef GS_FUZZ_WITH_EAL
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <rte_eal.h>
+
+#include "../dataplane/eal_runtime.h"
 
 /*
  * libFuzzer ends with exit(): remove EAL's runtime directory
@@ -32,17 +30,7 @@
  */
 static void fuzz_eal_remove_runtime_dir(void)
 {
-	const char *dir = rte_eal_get_runtime_dir();
-	struct dirent *e;
-	DIR *d;
-
-	if (!dir || !dir[0] || !(d = opendir(dir)))
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	rmdir(dir);
+	gs_test_remove_runtime_dir(rte_eal_get_runtime_dir());
 }
 #endif
 
