@@ -84,4 +84,17 @@ for e in errors:
     print("FAIL:", e)
 sys.exit(1 if errors else 0)
 PY
+# set_states, the batch gsteerd sends (no gsteerd here to undo anything):
+# checked first, so one bad entry refuses all of it
+a2_state() {
+	gs_ctl '{"cmd":"show_appliances"}' | /usr/bin/python3 -c '
+import json, sys
+print([a["state"] for a in json.load(sys.stdin)["appliances"] if a["id"] == "a2"][0])'
+}
+reply=$(gs_ctl '{"cmd":"set_states","changes":[{"appliance":"a2","group":"fleet","state":"unhealthy"},{"appliance":"nobody","group":"fleet","state":"healthy"}]}')
+case "$reply" in *'"ok":false'*'changes[1]'*) ;; *) fail "set_states with a bad entry: $reply" ;; esac
+[ "$(a2_state)" = healthy ] || fail "a refused set_states changed a2 to $(a2_state)"
+reply=$(gs_ctl '{"cmd":"set_states","changes":[{"appliance":"a1","group":"fleet","state":"healthy"},{"appliance":"a2","group":"fleet","state":"unhealthy"}]}')
+case "$reply" in *'"ok":true'*'"changed":1'*) ;; *) fail "set_states: $reply" ;; esac
+[ "$(a2_state)" = unhealthy ] || fail "set_states left a2 $(a2_state)"
 echo "PASS: end to end over af_packet"
